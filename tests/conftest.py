@@ -1,0 +1,41 @@
+"""Shared fixtures: the read-only data in ../shared (path from MIRENCODER_SHARED)."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("MIRENCODER_SHARED", REPO.parent / "shared"))
+
+
+def devmap_dir() -> Path:
+    return shared_dir() / "data" / "devmap-cgo17"
+
+
+def _extract(archive: Path, dest: Path) -> Path:
+    if not archive.exists():
+        pytest.skip(f"{archive} is absent: set MIRENCODER_SHARED to the folder holding data/devmap-cgo17")
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def devmap_kernels(tmp_path_factory) -> list[Path]:
+    """The 256 OpenCL kernels of kernels.tar.bz2, extracted to a temporary folder."""
+    dest = _extract(devmap_dir() / "kernels.tar.bz2", tmp_path_factory.mktemp("kernels"))
+    return sorted(dest.rglob("*.cl"))
+
+
+@pytest.fixture(scope="session")
+def devmap_ir_files(tmp_path_factory) -> list[Path]:
+    """The 669 LLVM IR files of kernels_ir.tar.gz, extracted to a temporary folder."""
+    dest = _extract(devmap_dir() / "kernels_ir.tar.gz", tmp_path_factory.mktemp("kernels_ir"))
+    return sorted(dest.rglob("*.ll"))
