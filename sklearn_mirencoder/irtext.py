@@ -382,9 +382,9 @@ def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Inst
         result = tokens[0]
         i = 2
     if ", !" in text:  # drop trailing metadata attachments: ", !tbaa !5" and similar
-        for k in range(len(tokens) - 1, i, -1):
-            if tokens[k][0] == "!" and tokens[k - 1] == "," and k + 1 < len(tokens) and tokens[k + 1][0] == "!":
-                tokens = tokens[: k - 1]
+        for k in range(i + 1, len(tokens) - 1):
+            if tokens[k][0] == "!" and tokens[k - 1] == "," and tokens[k + 1][0] == "!":
+                tokens = tokens[: k - 1]  # the first attachment; all others follow it
                 break
     if " #" in text:  # drop attribute group references
         j = len(tokens)
@@ -515,6 +515,8 @@ def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Inst
                 p += 1
     if not rtype and result is not None:
         rtype = _result_type(opcode, ops, tokens, i, typedefs)
+    if ", !" in text or " #" in text:  # the node text keeps no metadata or attribute references
+        text = _ATTACHMENTS.sub("", text)
     return Instruction(opcode, result, rtype, ops, succ, callee, text)
 
 
@@ -589,6 +591,7 @@ _RMW_OPS = frozenset(
     "uinc_wrap udec_wrap usub_cond usub_sat".split()
 )
 
+_ATTACHMENTS = re.compile(r",\s*![-\w.]+\s+!(?:\d+|\{[^}]*\})|\s#\d+\b")
 _DEFINE = re.compile(r"^(define|declare)\b")
 _GLOBAL_DEF = re.compile(r"^(@(?:\"(?:[^\"\\]|\\.)*\"|[-\w$.]+)) = ")
 _LABEL = re.compile(r'^("(?:[^"\\]|\\.)*"|[-\w$.]+):')
