@@ -1,0 +1,215 @@
+"""The three self-supervised pre-training tasks of MIREncoder, as heads on the encoder.
+
+* **Masked language modelling** (:class:`MLMHead`): predict the masked IR tokens from the
+  text encoder's token states; ``dense -> GELU -> LayerNorm -> logits`` with the output
+  matrix *tied* to the shared token embedding (plus a bias).  Cross-entropy over the
+  masked positions.
+* **Graph auto-encoding** (:class:`EdgeDecoder`): score a directed node pair ``(u, v)``
+  from the final node states with a low-rank bilinear decoder
+  ``<W_s h_u, W_d h_v> / sqrt(d) + b``; positives are the graph's own edges (any flow),
+  negatives pairs of the same graph that are not edges
+  (:func:`torch_geometric.utils.batched_negative_sampling`).  Binary cross-entropy.
+* **IR-graph matching** (:class:`MatchingHead`): does this token window come from the
+  same program as this graph?  ``MLP([t, g, |t - g|, t * g])`` on the encoder's joint
+  projections ``t = z_text``, ``g = z_graph`` (standardised over the batch first); positives are the aligned pairs of the
+  batch, negatives pair each text with the graph of the next program (the graph vectors
+  rolled by one).  Binary cross-entropy.
+
+The loss is ``mlm_weight * L_mlm + gae_weight * L_gae + match_weight * L_match``
+(:class:`PretrainConfig`; all three weights default to 1.0, the plain sum of the paper).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sklearn_mirencoder.encoder import MIREncoder
+
+__all__ = ["PretrainConfig", "MLMHead", "EdgeDecoder", "MatchingHead", "MIREncoderForPretraining"]
+
+
+@dataclass
+class PretrainConfig:
+    """Loss weights and head sizes of pre-training.
+
+    Attributes
+    ----------
+    mlm_weight, gae_weight, match_weight : float
+        Weights of the masked-LM, graph auto-encoding and IR-graph matching losses.
+    decoder_dim : int
+        Width of the edge decoder's projections (0: the encoder's hidden size).
+    """
+
+    mlm_weight: float = 1.0
+    gae_weight: float = 1.0
+    match_weight: float = 1.0
+    decoder_dim: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PretrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class MLMHead(nn.Module):
+    """Token prediction with the output matrix tied to the token embedding."""
+
+    def __init__(self, hidden: int, vocab_size: int):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+
+    def forward(self, states: torch.Tensor, embedding_weight: torch.Tensor) -> torch.Tensor:
+        x = self.norm(F.gelu(self.dense(states)))
+        return F.linear(x, embedding_weight, self.bias)
+
+
+class EdgeDecoder(nn.Module):
+    """Low-rank bilinear score of a directed node pair."""
+
+    def __init__(self, hidden: int, dim: int):
+        super().__init__()
+        self.src = nn.Linear(hidden, dim)
+        self.dst = nn.Linear(hidden, dim)
+        self.bias = nn.Parameter(torch.zeros(()))
+        self.scale = 1.0 / math.sqrt(dim)
+
+    def forward(self, nodes: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        s = self.src(nodes.index_select(0, pairs[0]))
+        d = self.dst(nodes.index_select(0, pairs[1]))
+        return (s * d).sum(-1) * self.scale + self.bias
+
+
+class MatchingHead(nn.Module):
+    """MLP on ``[t, g, |t - g|, t * g]`` -> one logit.
+
+    ``t`` and ``g`` are first standardised over the batch (``BatchNorm1d`` without affine
+    parameters; running statistics in ``eval()``).  Mean-pooled vectors of different
+    programs share a large common component, which otherwise keeps the task at chance
+    level (loss ln 2) for a long time.  The head is used in pre-training only, so this
+    changes nothing in the encoder's embeddings.
+    """
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.norm_text = nn.BatchNorm1d(dim, affine=False)
+        self.norm_graph = nn.BatchNorm1d(dim, affine=False)
+        self.mlp = nn.Sequential(nn.Linear(4 * dim, dim), nn.GELU(), nn.Linear(dim, 1))
+
+    def standardise(self, t: torch.Tensor, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.norm_text(t.float()), self.norm_graph(g.float())
+
+    def pair_logits(self, t: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """Logits of (already standardised) pairs ``(t[i], g[i])``."""
+        return self.mlp(torch.cat([t, g, (t - g).abs(), t * g], dim=-1)).squeeze(-1)
+
+    def forward(self, t: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        t, g = self.standardise(t, g)
+        return self.pair_logits(t, g)
+
+
+class MIREncoderForPretraining(nn.Module):
+    """The encoder with its three pre-training heads; ``forward(batch)`` returns the losses.
+
+    ``batch`` comes from :class:`pretrain.data.PretrainBatches`: a collated batch with
+    masked ``input_ids``, ``mlm_labels`` (-100: not predicted), ``gae_pos`` and
+    ``gae_neg`` (2, K) node pairs.
+    """
+
+    def __init__(self, encoder: MIREncoder, config: PretrainConfig | None = None):
+        super().__init__()
+        self.encoder = encoder
+        self.config = config or PretrainConfig()
+        c = encoder.config
+        self.mlm = MLMHead(c.hidden, c.vocab_size)
+        self.edge_decoder = EdgeDecoder(c.hidden, self.config.decoder_dim or c.hidden)
+        self.matching = MatchingHead(c.embed_dim)
+        # heads: unit-gain initialisation (std 1/sqrt(fan_in)); BERT's 0.02 would start the
+        # small configurations with near-zero logits and vanishing gradients
+        for m in (self.mlm, self.edge_decoder, self.matching):
+            for mod in m.modules():
+                if isinstance(mod, nn.Linear):
+                    nn.init.normal_(mod.weight, std=mod.in_features**-0.5)
+                    nn.init.zeros_(mod.bias)
+
+    def heads_state_dict(self) -> dict[str, torch.Tensor]:
+        """The heads' tensors only (the encoder is saved on its own)."""
+        return {k: v for k, v in self.state_dict().items() if not k.startswith("encoder.")}
+
+    def forward(self, batch: dict[str, Any], *, return_scores: bool = False) -> dict[str, torch.Tensor]:
+        out = self.encoder(batch)
+        cfg = self.config
+        zero = out["text"].sum() * 0.0  # keeps every branch in the graph (DDP) when a task is empty
+
+        # masked language modelling
+        labels = batch["mlm_labels"].reshape(-1)
+        sel = torch.nonzero(labels >= 0).squeeze(1)
+        token_states = out["token_states"]
+        states = token_states.reshape(-1, token_states.shape[-1]).index_select(0, sel)
+        target = labels.index_select(0, sel)
+        if target.numel():
+            logits = self.mlm(states, self.encoder.token_embedding.weight).float()
+            loss_mlm = F.cross_entropy(logits, target)
+            mlm_correct = (logits.argmax(-1) == target).sum()
+        else:
+            loss_mlm = zero + sum(p.sum() for p in self.mlm.parameters()) * 0.0
+            mlm_correct = torch.zeros((), dtype=torch.long, device=labels.device)
+
+        # graph auto-encoding
+        nodes = out["node_states"]
+        pos, neg = batch["gae_pos"], batch["gae_neg"]
+        if pos.shape[1] and neg.shape[1]:
+            s_pos = self.edge_decoder(nodes, pos).float()
+            s_neg = self.edge_decoder(nodes, neg).float()
+            scores = torch.cat([s_pos, s_neg])
+            edge_labels = torch.cat([torch.ones_like(s_pos), torch.zeros_like(s_neg)])
+            # positives and negatives weigh the same whatever their counts
+            loss_gae = 0.5 * (
+                F.binary_cross_entropy_with_logits(s_pos, torch.ones_like(s_pos))
+                + F.binary_cross_entropy_with_logits(s_neg, torch.zeros_like(s_neg))
+            )
+        else:
+            scores = edge_labels = nodes.new_zeros(0)
+            loss_gae = zero + sum(p.sum() for p in self.edge_decoder.parameters()) * 0.0
+
+        # IR-graph matching
+        t, g = out["z_text"], out["z_graph"]
+        b = t.shape[0]
+        if b >= 2:
+            ts, gs = self.matching.standardise(t, g)
+            m_pos = self.matching.pair_logits(ts, gs).float()
+            m_neg = self.matching.pair_logits(ts, gs.roll(1, dims=0)).float()
+            loss_match = 0.5 * (
+                F.binary_cross_entropy_with_logits(m_pos, torch.ones_like(m_pos))
+                + F.binary_cross_entropy_with_logits(m_neg, torch.zeros_like(m_neg))
+            )
+            match_correct = (m_pos > 0).sum() + (m_neg <= 0).sum()
+        else:
+            loss_match = zero + sum(p.sum() for p in self.matching.parameters()) * 0.0
+            match_correct = torch.zeros((), dtype=torch.long, device=t.device)
+
+        loss = cfg.mlm_weight * loss_mlm + cfg.gae_weight * loss_gae + cfg.match_weight * loss_match
+        result = {
+            "loss": loss,
+            "loss_mlm": loss_mlm.detach(),
+            "loss_gae": loss_gae.detach(),
+            "loss_match": loss_match.detach(),
+            "mlm_correct": mlm_correct.detach(),
+            "mlm_count": torch.tensor(int(target.numel()), device=labels.device),
+            "match_correct": match_correct.detach(),
+            "match_count": torch.tensor(2 * b if b >= 2 else 0, device=labels.device),
+        }
+        if return_scores:
+            result["edge_scores"] = scores.detach()
+            result["edge_labels"] = edge_labels.detach()
+        return result

@@ -1,0 +1,892 @@
+"""The MIREncoder model: a multi-modal encoder of LLVM IR (text + program graph).
+
+MIREncoder (Dutta & Jannesari, PACT 2024) reads a program twice: as the sub-word tokens of
+its normalised IR text (:mod:`sklearn_mirencoder.tokens`) and as its ProGraML-style
+program graph (:mod:`sklearn_mirencoder.graph`).  It is pre-trained self-supervised
+(masked language modelling, graph auto-encoding, IR-graph matching: see ``pretrain/``) and
+then used frozen: :meth:`MIREncoder.embed` turns programs into fixed-size vectors for
+scikit-learn models.
+
+Architecture
+------------
+Token embedding
+    One ``nn.Embedding(vocab_size, hidden)`` shared by the text encoder and by the initial
+    states of graph nodes (a node's text is tokenised with the same IR tokenizer), so a
+    name the graph has never seen -- an unknown library function -- still gets the vector
+    of its sub-words.
+
+Text encoder (long IR handled by windows)
+    The token sequence of a program is cut into windows of ``window`` tokens that start
+    every ``stride`` tokens (the last window is aligned with the end of the sequence, so
+    every token is covered; windows overlap by ``window - stride`` tokens).  Each window
+    gets learned positions ``0..window-1`` and goes through a pre-LN
+    ``nn.TransformerEncoder`` (``text_layers`` layers, ``heads`` heads, feed-forward
+    ``ffn``, GELU, final LayerNorm); its token states are mean-pooled over its real (not
+    padding) tokens, and the program's text vector is the mean of its window vectors
+    weighted by their token counts.  **A program with more than ``max_windows`` windows is
+    not read in full**: ``max_windows`` windows are kept, evenly spaced over the sequence
+    (always including the first and the last), and the tokens between them are not seen.
+    The collated batch reports ``tokens_total`` and ``tokens_seen`` per program (see
+    :func:`sklearn_mirencoder.featurize.collate`); with the default ``window=512``,
+    ``stride=384`` and ``max_windows=32`` everything up to 12,416 tokens is read.
+
+Graph encoder
+    Node initial state ``LayerNorm(kind_embedding[kind] + W · mean(token_embedding[t] for t
+    in the first node_text_tokens sub-word tokens of node_text))``.  Then ``gnn_layers``
+    layers of relational message passing over 6 relations: the three ProGraML flows
+    (control, data, call), each forward and reversed (reverse edges are added inside the
+    model).  A message from ``j`` to ``i`` along relation ``r`` with operand position ``p``
+    is ``s_r ⊙ (W_dir x_j) + b_r + P[min(p, max_position - 1)]``: a direction-specific
+    linear map (forward / reverse), a relation-specific diagonal gate ``s_r`` and bias
+    ``b_r``, and a learned operand-position embedding ``P``.  Messages are averaged per
+    (target node, relation) and summed over relations (R-GCN normalisation); the update is
+    ``x_i <- LayerNorm(x_i + W_o GELU(W_s x_i + m_i))`` (residual + LayerNorm).  The graph
+    vector is the concatenation of the mean and the max of the final node states.
+    **Graphs above ``max_graph_nodes`` nodes are cut** (by
+    :func:`sklearn_mirencoder.featurize.cut_graph`): module-level nodes (the external root,
+    globals, declared functions) first, then whole functions in their order in the module
+    while they fit; the first function that does not fit is cut to the remaining budget
+    (keeping its first nodes) and the rest are dropped.  Edges to dropped nodes are dropped.
+
+Fusion and output
+    ``z_text = W_t · text`` and ``z_graph = W_g · graph`` project both modalities to a
+    shared ``embed_dim`` space; the IR-graph matching task trains these projections.
+    :meth:`MIREncoder.embed` returns, per program:
+
+    ============  =======================================  ===========================
+    modality      features                                 ``output_dim`` (small/base)
+    ============  =======================================  ===========================
+    ``"text"``    text vector                              hidden (256 / 512)
+    ``"graph"``   [mean ; max] of node states              2 * hidden (512 / 1024)
+    ``"both"``    [text ; graph ; (z_text + z_graph) / 2]  3 * hidden + embed_dim
+                                                           (1024 / 2048)
+    ============  =======================================  ===========================
+
+Inference is deterministic: :meth:`MIREncoder.embed` runs in ``eval()`` mode (no dropout)
+under :func:`torch.inference_mode`; on CPU the same batch gives bitwise the same output.
+
+Saving and loading use the Hugging Face layout: ``config.json``, ``model.safetensors``
+(or HF-style shards with ``model.safetensors.index.json``) and ``tokenizer.json`` in one
+folder (no pickle).  Loading is strict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .errors import ModelLoadError, TokenizerError
+
+__all__ = [
+    "MIREncoderConfig",
+    "MIREncoder",
+    "TextEncoder",
+    "GraphEncoder",
+    "RelationalLayer",
+    "MODALITIES",
+    "NUM_RELATIONS",
+    "count_parameters",
+    "random_init",
+    "CONFIG_NAME",
+    "WEIGHTS_NAME",
+    "TOKENIZER_NAME",
+]
+
+#: What :meth:`MIREncoder.embed` can return.
+MODALITIES = ("both", "text", "graph")
+#: Number of edge relations: 3 flows (control, data, call) x 2 directions.
+NUM_RELATIONS = 6
+NUM_NODE_KINDS = 4
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+INDEX_NAME = "model.safetensors.index.json"
+TOKENIZER_NAME = "tokenizer.json"
+MODEL_TYPE = "mirencoder"
+FORMAT_VERSION = 1
+_META_KEYS = ("model_type", "format_version", "architectures", "torch_dtype", "library_version", "num_parameters")
+
+
+# ----------------------------------------------------------------------------------------
+# configuration
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class MIREncoderConfig:
+    """Hyper-parameters of :class:`MIREncoder` (JSON-serialisable).
+
+    Attributes
+    ----------
+    vocab_size : int
+        Size of the IR tokenizer's vocabulary (must equal ``tokenizer.vocab_size``).
+    hidden : int
+        Width of token and node states.
+    text_layers, heads, ffn : int
+        Transformer depth, attention heads and feed-forward width.
+    dropout : float
+        Dropout in training (never at inference).
+    window, stride, max_windows : int
+        Long-sequence handling: windows of ``window`` tokens every ``stride`` tokens, at
+        most ``max_windows`` per program (evenly spaced beyond that; see the module doc).
+    gnn_layers : int
+        Relational message-passing layers.
+    max_position : int
+        Operand positions ``>= max_position - 1`` share the last position embedding.
+    max_graph_nodes : int
+        Graphs are cut to this many nodes (whole functions in order; see the module doc).
+    node_text_tokens : int
+        Sub-word tokens of a node's text used for its initial state (the rest are dropped).
+    embed_dim : int
+        Width of the joint text/graph projections (the fused part of ``"both"``).
+    pad_id : int
+        Id of ``[PAD]`` in the tokenizer.
+    """
+
+    vocab_size: int = 8000
+    hidden: int = 256
+    text_layers: int = 4
+    heads: int = 4
+    ffn: int = 1024
+    dropout: float = 0.1
+    window: int = 512
+    stride: int = 384
+    max_windows: int = 32
+    gnn_layers: int = 3
+    max_position: int = 8
+    max_graph_nodes: int = 50_000
+    node_text_tokens: int = 8
+    embed_dim: int = 256
+    pad_id: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "dropout":
+                if not (isinstance(v, (int, float)) and 0.0 <= v < 1.0):
+                    problems.append(f"dropout must be in [0, 1), got {v!r}")
+            elif f.name == "pad_id":
+                if not isinstance(v, int) or v < 0:
+                    problems.append(f"pad_id must be a non-negative int, got {v!r}")
+            elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                problems.append(f"{f.name} must be a positive int, got {v!r}")
+        if not problems:
+            if self.hidden % self.heads:
+                problems.append(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
+            if self.stride > self.window:
+                problems.append(f"stride ({self.stride}) must not exceed window ({self.window})")
+            if self.pad_id >= self.vocab_size:
+                problems.append(f"pad_id ({self.pad_id}) must be below vocab_size ({self.vocab_size})")
+        if problems:
+            raise ValueError("invalid MIREncoderConfig: " + "; ".join(problems))
+
+    # -- presets ---------------------------------------------------------------------------
+    @classmethod
+    def tiny(cls, **overrides: Any) -> "MIREncoderConfig":
+        """A toy configuration for tests (hidden 32, one layer each)."""
+        base = dict(
+            hidden=32, text_layers=1, heads=2, ffn=64, dropout=0.0, window=64, stride=48,
+            max_windows=8, gnn_layers=1, max_graph_nodes=5000, node_text_tokens=8, embed_dim=32,
+        )
+        base.update(overrides)
+        return cls(**base)
+
+    @classmethod
+    def small(cls, **overrides: Any) -> "MIREncoderConfig":
+        """The bundled model: trainable on CPU, 6.4M parameters with an 8000-token vocabulary
+        (12.2 MiB in fp16)."""
+        base = dict(hidden=256, text_layers=4, heads=4, ffn=1024, gnn_layers=3, embed_dim=256)
+        base.update(overrides)
+        return cls(**base)
+
+    @classmethod
+    def base(cls, **overrides: Any) -> "MIREncoderConfig":
+        """The paper's scale: 22.3M parameters with an 8000-token vocabulary (hidden 512,
+        4 transformer layers, 4 GNN layers)."""
+        base = dict(hidden=512, text_layers=4, heads=8, ffn=2048, gnn_layers=4, embed_dim=512)
+        base.update(overrides)
+        return cls(**base)
+
+    @classmethod
+    def named(cls, name: str, **overrides: Any) -> "MIREncoderConfig":
+        """``"tiny"``, ``"small"`` or ``"base"``."""
+        presets = {"tiny": cls.tiny, "small": cls.small, "base": cls.base}
+        if name not in presets:
+            raise ValueError(f"unknown configuration {name!r}; known: {sorted(presets)}")
+        return presets[name](**overrides)
+
+    # -- output sizes ----------------------------------------------------------------------
+    def output_dim(self, modality: str = "both") -> int:
+        """Number of features :meth:`MIREncoder.embed` returns for ``modality``."""
+        if modality == "text":
+            return self.hidden
+        if modality == "graph":
+            return 2 * self.hidden
+        if modality == "both":
+            return 3 * self.hidden + self.embed_dim
+        raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<config>") -> "MIREncoderConfig":
+        """Build a configuration from a dict; unknown keys are an error (a newer format)."""
+        if not isinstance(data, dict):
+            raise ModelLoadError(f"{source}: the configuration must be a JSON object")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        unknown = sorted(k for k in data if k not in known and k not in _META_KEYS)
+        if unknown:
+            raise ModelLoadError(f"{source}: unknown configuration key(s) {unknown}")
+        if data.get("model_type", MODEL_TYPE) != MODEL_TYPE:
+            raise ModelLoadError(f"{source}: model_type is {data.get('model_type')!r}, expected {MODEL_TYPE!r}")
+        if data.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
+            raise ModelLoadError(
+                f"{source}: format_version {data['format_version']} is newer than this library "
+                f"reads ({FORMAT_VERSION}); upgrade sklearn-mirencoder"
+            )
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{source}: {exc}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+# ----------------------------------------------------------------------------------------
+# text encoder
+# ----------------------------------------------------------------------------------------
+
+
+class TextEncoder(nn.Module):
+    """Pre-LN transformer over windows of token embeddings (the embedding is the caller's)."""
+
+    def __init__(self, config: MIREncoderConfig):
+        super().__init__()
+        h = config.hidden
+        self.position_embedding = nn.Embedding(config.window, h)
+        self.dropout = nn.Dropout(config.dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model=h,
+            nhead=config.heads,
+            dim_feedforward=config.ffn,
+            dropout=config.dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
+        self.layers = nn.TransformerEncoder(
+            layer, num_layers=config.text_layers, norm=nn.LayerNorm(h), enable_nested_tensor=False
+        )
+
+    def forward(self, token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Token states ``(W, L, hidden)`` of windows ``(W, L, hidden)`` (mask True = real)."""
+        length = token_embeddings.shape[1]
+        pos = torch.arange(length, device=token_embeddings.device)
+        x = self.dropout(token_embeddings + self.position_embedding(pos)[None])
+        return self.layers(x, src_key_padding_mask=~attention_mask)
+
+
+# ----------------------------------------------------------------------------------------
+# graph encoder
+# ----------------------------------------------------------------------------------------
+
+
+class RelationalLayer(nn.Module):
+    """One layer of relational message passing with operand positions (see the module doc)."""
+
+    def __init__(self, hidden: int, max_position: int, dropout: float):
+        super().__init__()
+        self.lin_forward = nn.Linear(hidden, hidden, bias=False)
+        self.lin_reverse = nn.Linear(hidden, hidden, bias=False)
+        self.relation_scale = nn.Parameter(torch.ones(NUM_RELATIONS, hidden))
+        self.relation_bias = nn.Parameter(torch.zeros(NUM_RELATIONS, hidden))
+        self.position_embedding = nn.Embedding(max_position, hidden)
+        self.lin_self = nn.Linear(hidden, hidden)
+        self.lin_out = nn.Linear(hidden, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        src: torch.Tensor,
+        dst: torch.Tensor,
+        relation: torch.Tensor,
+        position: torch.Tensor,
+        weight: torch.Tensor,
+        n_forward: int,
+    ) -> torch.Tensor:
+        """``x`` (N, H); edges ``src -> dst`` (the first ``n_forward`` are forward edges)."""
+        xf = self.lin_forward(x)
+        xr = self.lin_reverse(x)
+        msg = torch.cat([xf.index_select(0, src[:n_forward]), xr.index_select(0, src[n_forward:])])
+        # F.embedding, not parameter[relation]: the backward of advanced indexing into 6 rows
+        # with millions of repeats is a slow sort-based kernel on CUDA
+        msg = msg * F.embedding(relation, self.relation_scale) + F.embedding(relation, self.relation_bias)
+        msg = msg + self.position_embedding(position)
+        msg = msg * weight.unsqueeze(1).to(msg.dtype)
+        agg = msg.new_zeros(x.shape[0], msg.shape[1]).index_add_(0, dst, msg)
+        update = self.lin_out(F.gelu(self.lin_self(x) + agg))
+        return self.norm(x + self.dropout(update))
+
+
+class GraphEncoder(nn.Module):
+    """Node initial states from kinds and node-text sub-words, then relational layers."""
+
+    def __init__(self, config: MIREncoderConfig):
+        super().__init__()
+        h = config.hidden
+        self.max_position = config.max_position
+        self.pad_id = config.pad_id
+        self.kind_embedding = nn.Embedding(NUM_NODE_KINDS, h)
+        self.text_projection = nn.Linear(h, h)
+        self.input_norm = nn.LayerNorm(h)
+        self.dropout = nn.Dropout(config.dropout)
+        self.layers = nn.ModuleList(
+            RelationalLayer(h, config.max_position, config.dropout) for _ in range(config.gnn_layers)
+        )
+
+    def initial_states(self, token_embedding: nn.Embedding, node_kind, node_tokens) -> torch.Tensor:
+        mask = (node_tokens != self.pad_id).unsqueeze(-1)
+        emb = token_embedding(node_tokens)
+        emb = emb.masked_fill(~mask, 0.0)
+        mean = emb.sum(1) / mask.sum(1).clamp(min=1).to(emb.dtype)
+        return self.dropout(self.input_norm(self.kind_embedding(node_kind) + self.text_projection(mean)))
+
+    def forward(
+        self,
+        token_embedding: nn.Embedding,
+        node_kind: torch.Tensor,
+        node_tokens: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_flow: torch.Tensor,
+        edge_position: torch.Tensor,
+    ) -> torch.Tensor:
+        """Final node states ``(N, hidden)``."""
+        x = self.initial_states(token_embedding, node_kind, node_tokens)
+        n = x.shape[0]
+        e = edge_index.shape[1]
+        src = torch.cat([edge_index[0], edge_index[1]])
+        dst = torch.cat([edge_index[1], edge_index[0]])
+        flow = edge_flow.long()
+        relation = torch.cat([flow, flow + 3])
+        pos = edge_position.long().clamp(0, self.max_position - 1)
+        position = torch.cat([pos, pos])
+        # R-GCN normalisation: 1 / in-degree of the target for that relation
+        key = dst * NUM_RELATIONS + relation
+        degree = torch.bincount(key, minlength=n * NUM_RELATIONS)
+        weight = 1.0 / degree[key].clamp(min=1).to(x.dtype)
+        for layer in self.layers:
+            x = layer(x, src, dst, relation, position, weight, e)
+        return x
+
+
+# ----------------------------------------------------------------------------------------
+# the model
+# ----------------------------------------------------------------------------------------
+
+
+def _segment_mean_max(x: torch.Tensor, index: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and max of the rows of ``x`` grouped by ``index`` (empty groups give 0)."""
+    h = x.shape[1]
+    count = torch.bincount(index, minlength=size).clamp(min=1).to(x.dtype).unsqueeze(1)
+    total = torch.zeros(size, h, dtype=x.dtype, device=x.device).index_add_(0, index, x)
+    mx = torch.full((size, h), float("-inf"), dtype=x.dtype, device=x.device)
+    mx = mx.scatter_reduce(0, index.unsqueeze(1).expand(-1, h), x, reduce="amax", include_self=True)
+    mx = torch.where(torch.isinf(mx), torch.zeros_like(mx), mx)
+    return total / count, mx
+
+
+class MIREncoder(nn.Module):
+    """The multi-modal IR encoder (see the module documentation for the architecture).
+
+    Parameters
+    ----------
+    config : MIREncoderConfig
+    tokenizer : IRTokenizer, optional
+        Kept with the model (saved as ``tokenizer.json``); needed by :meth:`embed_programs`
+        and :meth:`embed_ir`.  Its vocabulary size must equal ``config.vocab_size``.
+
+    Use :meth:`from_pretrained` to load a trained model, :func:`random_init` for the same
+    architecture with random weights.
+    """
+
+    def __init__(self, config: MIREncoderConfig, tokenizer=None):
+        super().__init__()
+        if tokenizer is not None:
+            _check_tokenizer(config, tokenizer)
+        self.config = config
+        self.tokenizer = tokenizer
+        h = config.hidden
+        self.token_embedding = nn.Embedding(config.vocab_size, h, padding_idx=config.pad_id)
+        self.text = TextEncoder(config)
+        self.graph = GraphEncoder(config)
+        self.text_projection = nn.Linear(h, config.embed_dim)
+        self.graph_projection = nn.Linear(2 * h, config.embed_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """BERT-style initialisation: normal(0, 0.02) weights, zero biases, unit norms
+        (the joint projections: normal(0, 1/sqrt(fan_in)))."""
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+                if isinstance(m, nn.Linear) and m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.MultiheadAttention):
+                nn.init.normal_(m.in_proj_weight, std=0.02)
+                nn.init.zeros_(m.in_proj_bias)
+        for layer in self.graph.layers:
+            nn.init.ones_(layer.relation_scale)
+            nn.init.zeros_(layer.relation_bias)
+        # the joint projections feed the matching head and the "both" output: unit gain
+        # (std 1/sqrt(fan_in)), so small models do not start with near-zero vectors
+        for proj in (self.text_projection, self.graph_projection):
+            nn.init.normal_(proj.weight, std=proj.in_features**-0.5)
+        with torch.no_grad():
+            self.token_embedding.weight[self.config.pad_id].zero_()
+
+    @property
+    def device(self) -> torch.device:
+        return self.token_embedding.weight.device
+
+    # -- the forward pass ------------------------------------------------------------------
+    def encode_windows(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Token states ``(W, L, hidden)`` of a batch of windows."""
+        return self.text(self.token_embedding(input_ids), attention_mask)
+
+    def encode_nodes(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Final node states ``(N, hidden)`` of a collated batch."""
+        return self.graph(
+            self.token_embedding,
+            batch["node_kind"],
+            batch["node_tokens"],
+            batch["edge_index"],
+            batch["edge_flow"],
+            batch["edge_position"],
+        )
+
+    def text_vectors(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        window_program: torch.Tensor,
+        window_weight: torch.Tensor,
+        num_programs: int,
+        *,
+        window_chunk: int | None = None,
+        return_states: bool = False,
+    ):
+        """Program text vectors ``(B, hidden)``: masked mean over each window's tokens, then
+        the mean of a program's windows weighted by ``window_weight`` (token counts).
+
+        ``window_chunk`` encodes that many windows at a time (memory, not the result);
+        ``return_states`` also returns the token states ``(W, L, hidden)``.
+        """
+        n = input_ids.shape[0]
+        chunk = n if (window_chunk is None or return_states) else max(1, window_chunk)
+        vecs, states = [], None
+        for s in range(0, n, chunk) if n else ():
+            mask = attention_mask[s : s + chunk]
+            st = self.encode_windows(input_ids[s : s + chunk], mask)
+            if return_states:
+                states = st
+            m = mask.unsqueeze(-1).to(st.dtype)
+            vecs.append((st * m).sum(1) / m.sum(1).clamp(min=1))
+        h = self.config.hidden
+        windows = torch.cat(vecs) if vecs else self.token_embedding.weight.new_zeros(0, h)
+        w = window_weight.to(windows.dtype)
+        total = windows.new_zeros(num_programs, h).index_add_(0, window_program, windows * w.unsqueeze(1))
+        norm = w.new_zeros(num_programs).index_add_(0, window_program, w)
+        text = total / norm.clamp(min=1e-6).unsqueeze(1)
+        return (text, states) if return_states else text
+
+    def graph_vectors(self, batch: dict[str, torch.Tensor], *, return_states: bool = False):
+        """Program graph vectors ``(B, 2 * hidden)``: [mean ; max] of the final node states."""
+        nodes = self.encode_nodes(batch)
+        mean, mx = _segment_mean_max(nodes, batch["batch"], int(batch["num_programs"]))
+        graph = torch.cat([mean, mx], dim=1)
+        return (graph, nodes) if return_states else graph
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Run both encoders on a collated batch (:func:`~sklearn_mirencoder.featurize.collate`).
+
+        Used by pre-training; returns a dict with ``token_states`` (W, L, H), ``text``
+        (B, H), ``node_states`` (N, H), ``graph`` (B, 2H), ``z_text`` and ``z_graph``
+        (B, embed_dim).
+        """
+        b = int(batch["num_programs"])
+        text, token_states = self.text_vectors(
+            batch["input_ids"], batch["attention_mask"], batch["window_program"], batch["window_weight"], b,
+            return_states=True,
+        )
+        graph, nodes = self.graph_vectors(batch, return_states=True)
+        return {
+            "token_states": token_states,
+            "text": text,
+            "node_states": nodes,
+            "graph": graph,
+            "z_text": self.text_projection(text),
+            "z_graph": self.graph_projection(graph),
+        }
+
+    # -- inference -------------------------------------------------------------------------
+    @torch.inference_mode()
+    def embed(self, batch: dict[str, torch.Tensor], modality: str = "both", *, window_chunk: int = 64) -> torch.Tensor:
+        """Embeddings ``(B, config.output_dim(modality))`` of a collated batch.
+
+        Runs in ``eval()`` mode (the model's mode is restored afterwards) under
+        :func:`torch.inference_mode`; deterministic.  ``window_chunk`` bounds how many
+        windows go through the transformer at once (memory), not the result.
+        """
+        if modality not in MODALITIES:
+            raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
+        was_training = self.training
+        self.eval()
+        try:
+            batch = _to_device(batch, self.device)
+            b = int(batch["num_programs"])
+            parts = []
+            if modality in ("text", "both"):
+                text = self.text_vectors(
+                    batch["input_ids"], batch["attention_mask"], batch["window_program"], batch["window_weight"], b,
+                    window_chunk=window_chunk,
+                )
+                parts.append(text)
+            if modality in ("graph", "both"):
+                graph = self.graph_vectors(batch)
+                parts.append(graph)
+            if modality == "both":
+                parts.append(0.5 * (self.text_projection(text) + self.graph_projection(graph)))
+            return torch.cat(parts, dim=1).float()
+        finally:
+            self.train(was_training)
+
+    def embed_programs(
+        self,
+        programs: Iterable,
+        modality: str = "both",
+        *,
+        batch_size: int = 16,
+    ) -> np.ndarray:
+        """Embed :class:`~sklearn_mirencoder.frontend.Program` objects, ``(text, graph)``
+        pairs or :class:`~sklearn_mirencoder.featurize.EncodedProgram` objects; returns a
+        float32 array ``(n, output_dim(modality))``."""
+        from .featurize import EncodedProgram, encode_program
+
+        if self.tokenizer is None:
+            raise TokenizerError("this MIREncoder has no tokenizer; pass one to the constructor")
+        encoded = [
+            p if isinstance(p, EncodedProgram) else encode_program(p, self.tokenizer, self.config)
+            for p in programs
+        ]
+        return self._embed_encoded(encoded, modality, batch_size)
+
+    def embed_ir(self, texts: Sequence[str], modality: str = "both", *, batch_size: int = 16) -> np.ndarray:
+        """Embed canonical IR texts (``str()`` of llvmlite modules, see :func:`~.ir.to_ir`)."""
+        from .featurize import encode_ir_text
+
+        if self.tokenizer is None:
+            raise TokenizerError("this MIREncoder has no tokenizer; pass one to the constructor")
+        encoded = [encode_ir_text(t, self.tokenizer, self.config, name=f"sample {i}") for i, t in enumerate(texts)]
+        return self._embed_encoded(encoded, modality, batch_size)
+
+    def _embed_encoded(self, encoded, modality: str, batch_size: int) -> np.ndarray:
+        from .featurize import collate
+
+        out = np.zeros((len(encoded), self.config.output_dim(modality)), dtype=np.float32)
+        for s in range(0, len(encoded), batch_size):
+            batch = collate(encoded[s : s + batch_size], self.config)
+            out[s : s + batch_size] = self.embed(batch, modality).cpu().numpy()
+        return out
+
+    # -- persistence -----------------------------------------------------------------------
+    def save_pretrained(
+        self,
+        save_directory,
+        *,
+        dtype: torch.dtype | None = None,
+        tokenizer=None,
+        max_shard_size: int | str | None = None,
+    ) -> Path:
+        """Write ``config.json``, ``model.safetensors`` and ``tokenizer.json`` to a folder.
+
+        Parameters
+        ----------
+        save_directory : path
+            Created if needed; existing files of these names are replaced.
+        dtype : torch.dtype, optional
+            Storage type of floating-point weights (``torch.float16`` halves the file);
+            :meth:`from_pretrained` converts back to float32 by default.
+        tokenizer : IRTokenizer, optional
+            Defaults to the model's own.
+        max_shard_size : int or str, optional
+            When the weights exceed this size (bytes, or ``"15MB"``, ``"2GiB"``...), write
+            them as Hugging Face shards ``model-00001-of-0000N.safetensors`` with a
+            ``model.safetensors.index.json`` instead of one ``model.safetensors``.
+        """
+        from safetensors.torch import save_file
+
+        tokenizer = tokenizer if tokenizer is not None else self.tokenizer
+        if tokenizer is None:
+            raise TokenizerError("cannot save a model without its tokenizer; pass tokenizer=")
+        _check_tokenizer(self.config, tokenizer)
+        path = Path(save_directory)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {}
+        for k, v in self.state_dict().items():
+            v = v.detach().cpu()
+            if dtype is not None and v.is_floating_point():
+                v = v.to(dtype)
+            state[k] = v.contiguous()
+        stored = str(dtype or next(iter(state.values())).dtype).replace("torch.", "")
+        from . import __version__
+
+        config = {
+            "model_type": MODEL_TYPE,
+            "architectures": ["MIREncoder"],
+            "format_version": FORMAT_VERSION,
+            "torch_dtype": stored,
+            "library_version": __version__,
+            "num_parameters": count_parameters(self),
+            **self.config.to_dict(),
+        }
+        _atomic_write_text(path / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True) + "\n")
+        for stale in [path / WEIGHTS_NAME, path / INDEX_NAME, *path.glob("model-*-of-*.safetensors")]:
+            if stale.is_file():
+                stale.unlink()
+        limit = _parse_size(max_shard_size) if max_shard_size is not None else None
+        total = sum(v.numel() * v.element_size() for v in state.values())
+        meta = {"format": "pt", "model_type": MODEL_TYPE}
+        if limit is None or total <= limit:
+            tmp = path / (WEIGHTS_NAME + ".tmp")
+            save_file(state, str(tmp), metadata=meta)
+            os.replace(tmp, path / WEIGHTS_NAME)
+        else:
+            shards: list[dict[str, torch.Tensor]] = [{}]
+            size = 0
+            for k, v in state.items():
+                nbytes = v.numel() * v.element_size()
+                if shards[-1] and size + nbytes > limit:
+                    shards.append({})
+                    size = 0
+                shards[-1][k] = v
+                size += nbytes
+            weight_map = {}
+            for i, shard in enumerate(shards):
+                name = f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
+                save_file(shard, str(path / name), metadata=meta)
+                weight_map.update({k: name for k in shard})
+            index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+            _atomic_write_text(path / INDEX_NAME, json.dumps(index, indent=2, sort_keys=True) + "\n")
+        tokenizer.save(path / TOKENIZER_NAME)
+        return path
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained: str | os.PathLike,
+        *,
+        torch_dtype: torch.dtype = torch.float32,
+        device: str | torch.device = "cpu",
+        revision: str | None = None,
+    ) -> "MIREncoder":
+        """Load a model saved by :meth:`save_pretrained` (a folder or a Hub repository id).
+
+        Loading is strict: a missing or unexpected tensor, or one of the wrong shape, raises
+        :class:`~sklearn_mirencoder.errors.ModelLoadError`; a missing or malformed
+        ``tokenizer.json`` raises :class:`~sklearn_mirencoder.errors.TokenizerError`.
+        Weights are converted to ``torch_dtype`` (float32 by default, whatever the storage
+        type).  The model is returned in ``eval()`` mode.
+        """
+        from .tokens import IRTokenizer
+
+        path = Path(os.fspath(pretrained))
+        if not path.is_dir():
+            path = _download(str(pretrained), revision)
+        cfg_file = path / CONFIG_NAME
+        if not cfg_file.is_file():
+            raise ModelLoadError(f"{path}: no {CONFIG_NAME}; not a saved MIREncoder folder")
+        try:
+            data = json.loads(cfg_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"{cfg_file}: unreadable configuration ({exc})") from None
+        config = MIREncoderConfig.from_dict(data, source=str(cfg_file))
+        tok_file = path / TOKENIZER_NAME
+        if not tok_file.is_file():
+            raise TokenizerError(f"{path}: no {TOKENIZER_NAME}; the model cannot be used without its tokenizer")
+        tokenizer = IRTokenizer.from_file(tok_file)
+        state, source = load_weights(path)
+        model = cls(config, tokenizer)
+        load_state_strict(model, state, source=source)
+        return model.to(device=device, dtype=torch_dtype).eval()
+
+
+# ----------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------
+
+
+def _check_tokenizer(config: MIREncoderConfig, tokenizer) -> None:
+    if tokenizer.vocab_size != config.vocab_size:
+        raise TokenizerError(
+            f"tokenizer {getattr(tokenizer, 'source', '')!s} has {tokenizer.vocab_size} tokens but the model "
+            f"expects vocab_size={config.vocab_size}"
+        )
+    if tokenizer.pad_id != config.pad_id:
+        raise TokenizerError(f"tokenizer pad_id {tokenizer.pad_id} differs from the model's {config.pad_id}")
+
+
+def load_state_file(file: Path) -> dict[str, torch.Tensor]:
+    """Read a safetensors file; raise :class:`ModelLoadError` if it is missing or corrupt."""
+    from safetensors.torch import load_file
+
+    if not Path(file).is_file():
+        raise ModelLoadError(f"{file}: weights file not found")
+    try:
+        return load_file(str(file), device="cpu")
+    except Exception as exc:  # safetensors raises its own SafetensorError and OSError
+        raise ModelLoadError(f"{file}: unreadable safetensors file ({exc})") from None
+
+
+def load_weights(folder: Path) -> tuple[dict[str, torch.Tensor], str]:
+    """The tensors of a saved folder: ``model.safetensors`` or the shards listed in
+    ``model.safetensors.index.json``.  Returns (state, description for messages)."""
+    folder = Path(folder)
+    single, index_file = folder / WEIGHTS_NAME, folder / INDEX_NAME
+    if single.is_file() or not index_file.is_file():
+        return load_state_file(single), str(single)
+    try:
+        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
+        files = sorted(set(weight_map.values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelLoadError(f"{index_file}: malformed shard index ({exc})") from None
+    state: dict[str, torch.Tensor] = {}
+    for name in files:
+        part = load_state_file(folder / name)
+        wrong = sorted(k for k in part if weight_map.get(k) != name)
+        if wrong:
+            raise ModelLoadError(f"{folder / name}: tensors the index does not place here: {_short(wrong)}")
+        state.update(part)
+    listed = sorted(set(weight_map) - set(state))
+    if listed:
+        raise ModelLoadError(f"{index_file}: listed tensors missing from the shards: {_short(listed)}")
+    return state, str(index_file)
+
+
+def _parse_size(size: int | str) -> int:
+    if isinstance(size, int):
+        return size
+    import re
+
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)(i?)B?\s*", str(size), re.I)
+    if not m:
+        raise ValueError(f"cannot read a size from {size!r} (e.g. 15MB, 2GiB, 1000000)")
+    unit = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}[m.group(2).upper()]
+    base = 1024 if m.group(3) else 1000
+    return int(float(m.group(1)) * base**unit)
+
+
+def load_state_strict(module: nn.Module, state: dict[str, torch.Tensor], *, source: str) -> None:
+    """Load ``state`` into ``module``: every key, nothing more, same shapes (else ModelLoadError)."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    shapes = sorted(k for k in set(expected) & set(state) if tuple(expected[k].shape) != tuple(state[k].shape))
+    problems = []
+    if missing:
+        problems.append(f"missing tensors {_short(missing)}")
+    if unexpected:
+        problems.append(f"unexpected tensors {_short(unexpected)}")
+    if shapes:
+        problems.append(
+            "wrong shapes " + _short([f"{k} {tuple(state[k].shape)} != {tuple(expected[k].shape)}" for k in shapes])
+        )
+    if problems:
+        raise ModelLoadError(f"{source}: weights do not match the configuration: " + "; ".join(problems))
+    converted = {k: v.to(expected[k].dtype) for k, v in state.items()}
+    module.load_state_dict(converted, strict=True)
+
+
+def _short(items: list[str], n: int = 8) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _download(repo_id: str, revision: str | None) -> Path:
+    if repo_id.count("/") != 1 or repo_id.startswith((".", "/", "~")) or os.path.exists(repo_id):
+        raise ModelLoadError(f"{repo_id}: no such folder (and not a Hugging Face repository id 'owner/name')")
+    try:
+        from huggingface_hub import snapshot_download
+
+        local = snapshot_download(
+            repo_id, revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, INDEX_NAME, "model-*-of-*.safetensors", TOKENIZER_NAME, "README.md"],
+        )
+    except Exception as exc:
+        raise ModelLoadError(f"{repo_id}: not a local folder and could not be downloaded ({exc})") from None
+    return Path(local)
+
+
+def _atomic_write_text(file: Path, text: str) -> None:
+    tmp = file.with_name(file.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, file)
+
+
+def _to_device(batch: dict, device: torch.device) -> dict:
+    return {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
+
+
+def count_parameters(model_or_config: nn.Module | MIREncoderConfig, *, trainable_only: bool = False) -> int:
+    """Number of parameters of a model, or of the :class:`MIREncoder` a configuration builds.
+
+    Shared tensors are counted once.
+    """
+    if isinstance(model_or_config, MIREncoderConfig):
+        with torch.device("meta"):
+            model_or_config = MIREncoder(model_or_config)
+    seen = set()
+    total = 0
+    for p in model_or_config.parameters():
+        if trainable_only and not p.requires_grad:
+            continue
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        total += p.numel()
+    return total
+
+
+def random_init(config: MIREncoderConfig, tokenizer=None, seed: int = 0) -> MIREncoder:
+    """The same architecture with random (initial) weights: the untrained baseline.
+
+    Deterministic for a given ``seed`` and does not touch the global random state.  The
+    model is returned in ``eval()`` mode.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = MIREncoder(config, tokenizer)
+    return model.eval()
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the parameter counts for the docs
+    for name in ("tiny", "small", "base"):
+        cfg = MIREncoderConfig.named(name)
+        n = count_parameters(cfg)
+        print(f"{name}: {n:,} parameters ({n * 2 / 2**20:.1f} MiB in fp16); output dims "
+              + ", ".join(f"{m}={cfg.output_dim(m)}" for m in MODALITIES))
