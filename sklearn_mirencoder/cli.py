@@ -4,8 +4,11 @@
     Compile and parse each program; print its graph and token counts (table or JSON).
 ``mirencoder graph FILE -o OUT``
     Write one program's graph as Graphviz DOT (``.dot``) or, with Graphviz installed, PNG/SVG.
+``mirencoder embed FILES... -o OUT``
+    Embed programs with MIREncoder into ``.npy``, ``.csv`` or ``.parquet`` (one row per file,
+    in the order given; a folder stands for the program files under it).
 ``mirencoder info``
-    Versions, the compiler found, and where the package looks for things.
+    Versions, the compiler found, the weights in use, and where the package looks for things.
 """
 
 from __future__ import annotations
@@ -115,7 +118,142 @@ def _cmd_info(args) -> int:
     except CompilerNotFoundError as exc:
         print(f"compiler: none found\n{exc}")
         return 1
+    if not _print_weights(args):
+        return 1
     return 0
+
+
+def _expand_files(paths: list[str]) -> list[str]:
+    """Files as given; a folder stands for the program files under it (sorted)."""
+    from .compile import language_from_path
+    from .errors import InputError
+
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = []
+            for f in sorted(path.rglob("*")):
+                if not f.is_file():
+                    continue
+                try:
+                    language_from_path(f)
+                except InputError:
+                    continue
+                found.append(str(f))
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def _write_table(out: Path, names: list[str], columns, matrix) -> None:
+    """Write ``matrix`` with a ``file`` column to .npy / .csv / .parquet, atomically."""
+    import csv
+    import os
+
+    import numpy as np
+
+    suffix = out.suffix.lower()
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    try:
+        if suffix == ".npy":
+            with open(tmp, "wb") as fh:
+                np.save(fh, matrix)
+        elif suffix == ".csv":
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(["file", *columns])
+                for name, row in zip(names, matrix):
+                    w.writerow([name, *(format(float(v), ".9g") for v in row)])
+        else:
+            import pandas as pd
+
+            frame = pd.DataFrame(matrix, columns=list(columns))
+            frame.insert(0, "file", names)
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _cmd_embed(args) -> int:
+    import warnings
+
+    from .transformer import FailedProgramsWarning, MIRTransformer
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".npy", ".csv", ".parquet"):
+        print(f"error: the output must end in .npy, .csv or .parquet, got {out.name!r}", file=sys.stderr)
+        return 2
+    if suffix == ".parquet":
+        import importlib.util
+
+        if any(importlib.util.find_spec(m) is None for m in ("pandas", "pyarrow")):
+            print("error: writing .parquet needs pandas and pyarrow: pip install 'sklearn-mirencoder[parquet]' "
+                  "(or write .npy or .csv)", file=sys.stderr)
+            return 2
+    if not out.parent.exists():
+        print(f"error: the folder of {out} does not exist", file=sys.stderr)
+        return 2
+    files = _expand_files(args.files)
+    if not files:
+        print("error: no program files found", file=sys.stderr)
+        return 2
+    opts = _compile_options(args)
+    cache = False if args.no_cache else (args.cache or None)
+    est = MIRTransformer(
+        model=args.model,
+        revision=args.revision,
+        modality=args.modality,
+        input="filename",
+        language=args.language,
+        compiler=opts.get("compiler"),
+        opt_flags=opts.get("opt_flags"),
+        extra_flags=opts.get("extra_flags", ()),
+        timeout=args.timeout,
+        n_jobs=args.jobs,
+        batch_size=args.batch_size,
+        device=args.device,
+        cache=cache,
+        errors=args.errors,
+        verbose=not args.quiet,
+        local_files_only=args.offline,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FailedProgramsWarning)
+            matrix = est.fit_transform(files)
+    except (MIREncoderError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _write_table(out, files, est.get_feature_names_out(), matrix)
+    for failure in est.failures_:
+        print(f"\nFAILED {failure.error}: {failure.message}", file=sys.stderr)
+    if not args.quiet or est.failures_:
+        print(f"{len(files)} programs -> {out} ({matrix.shape[0]} x {matrix.shape[1]}, {est.modality}); "
+              f"{len(est.failures_)} failed (rows of NaN)", file=sys.stderr)
+    return 1 if est.failures_ else 0
+
+
+def _print_weights(args) -> bool:
+    """Print the weights ``mirencoder info`` would use; False when they cannot be loaded."""
+    from .hub import model_summary, resolve_model
+
+    try:
+        summary = model_summary(resolve_model(args.model, revision=args.revision, local_files_only=args.offline))
+    except (MIREncoderError, ValueError) as exc:
+        print(f"weights: not available\n{exc}")
+        return False
+    size = summary["size_bytes"]
+    print(f"weights: {summary['source']}")
+    print(f"  config: {summary['config']}, {summary['parameters']:,} parameters ({summary['dtype']}"
+          + (f", {size / 2**20:.1f} MiB" if size else "") + f"), vocabulary {summary['vocab_size']}")
+    print("  features: " + ", ".join(f"{m}={d}" for m, d in summary["output_dims"].items()))
+    print(f"  digest: {summary['digest']}")
+    return True
 
 
 def _add_compile_args(p: argparse.ArgumentParser) -> None:
@@ -124,6 +262,12 @@ def _add_compile_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--opt", help="optimisation flags replacing the default '-O1', e.g. '-O2'")
     p.add_argument("-f", "--flag", action="append", help="extra clang flag (repeatable), e.g. -f=-DN=64")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per compile (default 60)")
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model folder or Hugging Face Hub repository id (default: the bundled weights)")
+    p.add_argument("--revision", help="branch, tag or commit of a Hub model (default main)")
+    p.add_argument("--offline", action="store_true", help="use the local Hugging Face cache only")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +288,26 @@ def main(argv: list[str] | None = None) -> int:
     _add_compile_args(p)
     p.set_defaults(func=_cmd_graph)
 
-    p = sub.add_parser("info", help="versions and the compiler found")
+    p = sub.add_parser("embed", help="embed programs with MIREncoder into .npy, .csv or .parquet")
+    p.add_argument("files", nargs="+", help="program files, or folders holding them")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file: .npy (matrix, rows in the order of FILES), .csv or .parquet (with a file column)")
+    _add_model_args(p)
+    p.add_argument("--modality", choices=("both", "text", "graph"), default="both", help="features (default both)")
+    _add_compile_args(p)
+    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel front-end workers (default 1)")
+    p.add_argument("--errors", choices=("raise", "nan"), default="raise",
+                   help="a program that fails: stop (raise, default) or get a row of NaN (nan)")
+    p.add_argument("--batch-size", type=int, default=16, help="programs per forward pass (default 16)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto (default cpu)")
+    p.add_argument("--cache", help="cache folder for embeddings and compiled IR (default: none)")
+    p.add_argument("--no-cache", action="store_true", help="no caching at all")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=_cmd_embed)
+
+    p = sub.add_parser("info", help="versions, the compiler found and the weights in use")
     p.add_argument("--compiler")
+    _add_model_args(p)
     p.set_defaults(func=_cmd_info)
 
     args = parser.parse_args(argv)

@@ -1,0 +1,482 @@
+"""Where a model's weights come from: the bundled folder, a local folder, or the Hugging Face Hub.
+
+A *model reference* (the ``model=`` parameter of
+:class:`~sklearn_mirencoder.transformer.MIRTransformer` and ``--model`` on the command
+line) is one of
+
+``None``
+    the weights shipped inside the package (``sklearn_mirencoder/_data/weights/small/``);
+a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
+    holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` as written by
+    :meth:`~sklearn_mirencoder.encoder.MIREncoder.save_pretrained`;
+any other string, ``"owner/name"``
+    a Hugging Face Hub model repository.  The three files are fetched with
+    :func:`huggingface_hub.hf_hub_download` at ``revision`` (a branch, tag or commit;
+    default ``"main"``) into the standard Hugging Face cache (``HF_HOME`` /
+    ``HF_HUB_CACHE``), so a second use needs no network.  ``local_files_only=True`` or
+    ``HF_HUB_OFFLINE=1`` never touches the network.  A token for private or gated
+    repositories is read by ``huggingface_hub`` itself (``HF_TOKEN`` or ``hf auth login``);
+    this library never stores one.
+
+Files fetched from the Hub are checked against the names their cache gives them: a large
+(LFS) file is stored as ``blobs/<sha256 of its bytes>`` and a small one as ``blobs/<git
+blob id>``; a file whose bytes do not hash to its name (a damaged cache, a truncated copy)
+raises :class:`ChecksumMismatchError` instead of loading wrong weights.
+
+Every failure is a :class:`~sklearn_mirencoder.errors.ModelLoadError` subclass whose
+message says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelLoadError
+
+__all__ = [
+    "MODEL_FILES",
+    "ModelSource",
+    "bundled_dir",
+    "resolve_model",
+    "weights_digest",
+    "load_config",
+    "load_model",
+    "model_summary",
+    "WeightsNotInstalledError",
+    "HubError",
+    "HubOfflineError",
+    "HubRepositoryNotFoundError",
+    "HubRevisionNotFoundError",
+    "HubFileNotFoundError",
+    "ChecksumMismatchError",
+]
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+TOKENIZER_NAME = "tokenizer.json"
+#: The files a saved model folder holds.
+MODEL_FILES = (CONFIG_NAME, WEIGHTS_NAME, TOKENIZER_NAME)
+#: The name of the bundled configuration.
+BUNDLED_NAME = "small"
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*(/[A-Za-z0-9][-A-Za-z0-9_.]*)?$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+# ------------------------------------------------------------------------------- errors
+
+
+class WeightsNotInstalledError(ModelLoadError):
+    """``model=None`` but the package was installed without its bundled weights."""
+
+
+class HubError(ModelLoadError):
+    """A model could not be fetched from the Hugging Face Hub."""
+
+
+class HubOfflineError(HubError):
+    """The files are not in the local Hugging Face cache and the Hub cannot be reached
+    (offline mode, ``local_files_only=True``, or no network)."""
+
+
+class HubRepositoryNotFoundError(HubError):
+    """No such repository (or it is private or gated and no valid token was found)."""
+
+
+class HubRevisionNotFoundError(HubError):
+    """The repository has no such branch, tag or commit."""
+
+
+class HubFileNotFoundError(HubError):
+    """The repository lacks one of ``config.json``, ``model.safetensors``, ``tokenizer.json``."""
+
+
+class ChecksumMismatchError(HubError):
+    """A cached file's bytes do not match the checksum the Hub recorded for it."""
+
+
+# ------------------------------------------------------------------------------- sources
+
+
+def bundled_dir() -> Path:
+    """The folder of the bundled weights (it may be absent)."""
+    return Path(__file__).resolve().parent / "_data" / "weights" / BUNDLED_NAME
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved model reference.
+
+    Attributes
+    ----------
+    kind : {"bundled", "folder", "hub"}
+    path : Path
+        The folder holding the three model files.
+    repo_id : str or None
+        The Hub repository (``kind="hub"``).
+    revision : str or None
+        The revision asked for (``kind="hub"``).
+    commit : str or None
+        The commit the files came from (``kind="hub"``, when the cache layout tells).
+    """
+
+    kind: str
+    path: Path
+    repo_id: str | None = None
+    revision: str | None = None
+    commit: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "hub":
+            at = self.commit or self.revision or "main"
+            return f"{self.repo_id}@{at} (Hugging Face Hub, cached in {self.path})"
+        if self.kind == "bundled":
+            return f"bundled weights '{BUNDLED_NAME}' ({self.path})"
+        return f"folder {self.path}"
+
+    def reference(self) -> tuple[Any, str | None]:
+        """``(model, revision)`` that resolve to exactly these files again (a Hub model is
+        pinned to its commit)."""
+        if self.kind == "hub":
+            return self.repo_id, self.commit or self.revision
+        if self.kind == "bundled":
+            return None, None
+        return str(self.path), None
+
+
+def _check_folder(path: Path, what: str) -> None:
+    missing = [f for f in MODEL_FILES if not (path / f).is_file()]
+    if missing:
+        raise ModelLoadError(
+            f"{what} {path} is not a saved MIREncoder model: it lacks {', '.join(missing)} "
+            f"(a model folder holds {', '.join(MODEL_FILES)}, as MIREncoder.save_pretrained writes them)"
+        )
+
+
+def resolve_model(
+    model: str | os.PathLike | None = None,
+    *,
+    revision: str | None = None,
+    local_files_only: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+) -> ModelSource:
+    """Find the folder of a model reference, downloading from the Hub if needed.
+
+    Parameters
+    ----------
+    model : None, path or str
+        See the module documentation.
+    revision : str, optional
+        Branch, tag or commit of a Hub repository (default ``"main"``).  Given with a
+        local model, it is an error.
+    local_files_only : bool
+        Never use the network for Hub models (``HF_HUB_OFFLINE=1`` does the same).
+    cache_dir : path, optional
+        The Hugging Face cache folder (default: ``huggingface_hub``'s, ``HF_HUB_CACHE``).
+
+    Raises
+    ------
+    WeightsNotInstalledError, ModelLoadError, HubError (and its subclasses)
+    """
+    if model is None:
+        if revision is not None:
+            raise ValueError("revision= applies to Hugging Face Hub models only, not to the bundled weights")
+        path = bundled_dir()
+        if not path.is_dir() or any(not (path / f).is_file() for f in MODEL_FILES):
+            raise WeightsNotInstalledError(
+                f"sklearn-mirencoder was installed without its bundled weights (no {', '.join(MODEL_FILES)} in "
+                f"{path}); reinstall the package from a wheel that includes them, or pass model= a folder "
+                "written by MIREncoder.save_pretrained or a Hugging Face Hub repository id"
+            )
+        return ModelSource("bundled", path)
+    if isinstance(model, os.PathLike):
+        path = Path(os.fspath(model)).expanduser()
+        if not path.is_dir():
+            raise ModelLoadError(f"model folder {path} does not exist")
+        if revision is not None:
+            raise ValueError("revision= applies to Hugging Face Hub models only, not to a local folder")
+        _check_folder(path, "model folder")
+        return ModelSource("folder", path.resolve())
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(
+            f"model must be None (the bundled weights), a folder or a Hugging Face Hub repository id, got {model!r}"
+        )
+    path = Path(model).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ModelLoadError(
+            f"model={model!r} is a file; pass the folder holding {', '.join(MODEL_FILES)} instead"
+        )
+    if path.is_dir():
+        if revision is not None:
+            raise ValueError("revision= applies to Hugging Face Hub models only, not to a local folder")
+        _check_folder(path, "model folder")
+        return ModelSource("folder", path.resolve())
+    if not _REPO_ID.match(model) or model.startswith((".", "~")) or os.sep in model.replace("/", "", 1):
+        raise ModelLoadError(
+            f"model={model!r} is neither an existing folder nor a Hugging Face Hub repository id "
+            "('owner/name'); check the path"
+        )
+    return _resolve_hub(model, revision, local_files_only, cache_dir)
+
+
+def _resolve_hub(repo_id: str, revision: str | None, local_files_only: bool, cache_dir) -> ModelSource:
+    files = [_download(repo_id, f, revision, local_files_only, cache_dir) for f in MODEL_FILES]
+    folders = {p.parent for p in files}
+    if len(folders) != 1:  # pragma: no cover - hf_hub_download keeps one snapshot per commit
+        raise HubError(
+            f"{repo_id}: the model files came from different snapshots ({sorted(map(str, folders))}); "
+            "pass an explicit commit as revision="
+        )
+    folder = folders.pop()
+    commit = folder.name if folder.parent.name == "snapshots" and _HEX40.match(folder.name) else None
+    for f in files:
+        verify_cached_file(f)
+    return ModelSource("hub", folder, repo_id=repo_id, revision=revision, commit=commit)
+
+
+def _offline_mode() -> bool:
+    try:
+        from huggingface_hub import constants
+
+        return bool(constants.HF_HUB_OFFLINE)
+    except Exception:  # pragma: no cover
+        return False
+
+
+def _download(repo_id: str, filename: str, revision, local_files_only: bool, cache_dir) -> Path:
+    try:
+        import huggingface_hub as hf
+
+        try:
+            from huggingface_hub import errors as hfe
+        except ImportError:  # pragma: no cover - huggingface_hub < 0.24 keeps them in utils
+            from huggingface_hub import utils as hfe
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise HubError(f"loading {repo_id!r} from the Hub needs huggingface_hub ({exc}); pip install huggingface-hub")
+    from . import __version__
+
+    at = f" at revision {revision!r}" if revision else ""
+    login = "log in with `hf auth login` or set HF_TOKEN"
+    try:
+        local = hf.hf_hub_download(
+            repo_id,
+            filename,
+            revision=revision,
+            cache_dir=cache_dir,
+            local_files_only=local_files_only,
+            library_name="sklearn-mirencoder",
+            library_version=__version__,
+        )
+    except (hfe.LocalEntryNotFoundError, hfe.OfflineModeIsEnabled) as exc:
+        offline = local_files_only or _offline_mode()
+        why = (
+            "downloads are disabled (local_files_only=True or HF_HUB_OFFLINE=1)"
+            if offline
+            else "the Hub could not be reached"
+        )
+        raise HubOfflineError(
+            f"{repo_id}{at}: {filename} is not in the local Hugging Face cache and {why}. Run once with "
+            f"network access (or `hf download {repo_id}{' --revision ' + revision if revision else ''}`), "
+            f"point HF_HUB_CACHE at a cache that has it, or pass model= a local folder ({type(exc).__name__})"
+        ) from None
+    except hfe.GatedRepoError:
+        raise HubRepositoryNotFoundError(
+            f"{repo_id} is a gated repository: accept its terms on https://huggingface.co/{repo_id} and {login}"
+        ) from None
+    except hfe.RepositoryNotFoundError:
+        raise HubRepositoryNotFoundError(
+            f"{repo_id!r} is not a local folder and the Hugging Face Hub has no model repository of that "
+            f"name (or it is private: {login}); check the spelling"
+        ) from None
+    except hfe.RevisionNotFoundError:
+        raise HubRevisionNotFoundError(
+            f"{repo_id} has no revision {revision!r}; pass an existing branch, tag or commit as revision="
+        ) from None
+    except hfe.EntryNotFoundError:
+        raise HubFileNotFoundError(
+            f"{repo_id}{at} has no {filename}: it is not a sklearn-mirencoder model (a model repository holds "
+            f"{', '.join(MODEL_FILES)}, as MIREncoder.save_pretrained writes them)"
+        ) from None
+    except hfe.HFValidationError as exc:
+        raise ModelLoadError(
+            f"model={repo_id!r} is neither an existing folder nor a valid Hugging Face Hub repository id ({exc})"
+        ) from None
+    except (hfe.HfHubHTTPError, OSError, ConnectionError, TimeoutError) as exc:
+        raise HubError(
+            f"{repo_id}{at}: downloading {filename} failed ({type(exc).__name__}: {exc}); check the network, "
+            "or pass local_files_only=True to use the local cache"
+        ) from None
+    return Path(local)
+
+
+# ----------------------------------------------------------------------------- checksums
+
+
+_HASHES: dict[tuple, str] = {}
+_HASH_LOCK = threading.Lock()
+
+
+def _file_hash(path: Path, kind: str) -> str:
+    """sha256 of the bytes (``kind="sha256"``) or git's blob id (``kind="git"``), memoised
+    by (path, size, mtime)."""
+    st = path.stat()
+    memo = (str(path), st.st_size, st.st_mtime_ns, kind)
+    with _HASH_LOCK:
+        if memo in _HASHES:
+            return _HASHES[memo]
+    h = hashlib.sha256() if kind == "sha256" else hashlib.sha1(b"blob %d\x00" % st.st_size)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    value = h.hexdigest()
+    with _HASH_LOCK:
+        _HASHES[memo] = value
+    return value
+
+
+def verify_cached_file(path: str | os.PathLike) -> None:
+    """Check a file of the Hugging Face cache against the name of its blob.
+
+    Files outside the cache layout (no ``blobs/<hash>`` target) are not checked.
+
+    Raises
+    ------
+    ChecksumMismatchError
+    """
+    p = Path(path)
+    try:
+        target = p.resolve(strict=True)
+    except OSError as exc:
+        raise HubError(f"{p}: cannot read the downloaded file ({exc})") from None
+    if target.parent.name != "blobs":
+        return
+    name = target.name
+    if _HEX64.match(name):
+        actual = _file_hash(target, "sha256")
+    elif _HEX40.match(name):
+        actual = _file_hash(target, "git")
+    else:
+        return
+    if actual != name:
+        raise ChecksumMismatchError(
+            f"{p}: the cached file is damaged (its checksum is {actual}, the Hub recorded {name}); delete "
+            f"{target} (or the whole model folder in the Hugging Face cache) and load the model again to "
+            "download a fresh copy"
+        )
+
+
+def weights_digest(path: str | os.PathLike) -> str:
+    """SHA-256 identifying a model folder: over the SHA-256 of its three files.
+
+    Memoised by (path, size, modification time), so it is computed once per process.
+    """
+    folder = Path(path)
+    h = hashlib.sha256(b"mirencoder-weights-v1")
+    for name in MODEL_FILES:
+        f = folder / name
+        try:
+            digest = _file_hash(f.resolve(), "sha256")
+        except OSError as exc:
+            raise ModelLoadError(f"{f}: cannot read the model file ({exc})") from None
+        h.update(name.encode() + b"\x00" + digest.encode() + b"\x00")
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------- loading
+
+
+def load_config(source: ModelSource):
+    """The :class:`~sklearn_mirencoder.encoder.MIREncoderConfig` of a model (reads
+    ``config.json`` only)."""
+    from .encoder import MIREncoderConfig
+
+    file = source.path / CONFIG_NAME
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{file}: unreadable configuration ({exc})") from None
+    return MIREncoderConfig.from_dict(data, source=str(file))
+
+
+_MODELS: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_MODELS_LOCK = threading.Lock()
+#: How many loaded models a process keeps for reuse (clones in a grid search share them).
+MAX_LOADED_MODELS = 2
+
+
+def load_model(source: ModelSource, *, device: str = "cpu", digest: str | None = None):
+    """Load the model of ``source`` on ``device`` (an ``eval()``-mode
+    :class:`~sklearn_mirencoder.encoder.MIREncoder`).
+
+    Loaded models are kept per (weights digest, device) -- the last
+    :data:`MAX_LOADED_MODELS` of them -- and shared: they are only read (inference mode).
+    """
+    from .encoder import MIREncoder
+
+    digest = digest or weights_digest(source.path)
+    memo = (digest, str(device))
+    with _MODELS_LOCK:
+        model = _MODELS.get(memo)
+        if model is not None:
+            _MODELS.move_to_end(memo)
+            return model
+    model = MIREncoder.from_pretrained(source.path, device=device)
+    with _MODELS_LOCK:
+        _MODELS[memo] = model
+        while len(_MODELS) > MAX_LOADED_MODELS:
+            _MODELS.popitem(last=False)
+    return model
+
+
+def clear_loaded_models() -> None:
+    """Forget the models :func:`load_model` keeps."""
+    with _MODELS_LOCK:
+        _MODELS.clear()
+
+
+def _preset_name(config) -> str:
+    from .encoder import MIREncoderConfig
+
+    arch = ("hidden", "text_layers", "heads", "ffn", "gnn_layers", "embed_dim")
+    for name in ("tiny", "small", "base"):
+        preset = MIREncoderConfig.named(name)
+        if all(getattr(preset, k) == getattr(config, k) for k in arch):
+            return name
+    return "custom"
+
+
+def model_summary(source: ModelSource) -> dict[str, Any]:
+    """What ``mirencoder info`` prints: where the weights are, their configuration name,
+    parameter count, output sizes and digest."""
+    from .encoder import MODALITIES, count_parameters
+
+    config = load_config(source)
+    try:
+        meta = json.loads((source.path / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # pragma: no cover - load_config read it
+        meta = {}
+    n = meta.get("num_parameters")
+    if not isinstance(n, int):
+        n = count_parameters(config)
+    weights = source.path / WEIGHTS_NAME
+    return {
+        "source": str(source),
+        "kind": source.kind,
+        "path": str(source.path),
+        "config": _preset_name(config),
+        "parameters": n,
+        "dtype": meta.get("torch_dtype", "?"),
+        "size_bytes": weights.stat().st_size if weights.exists() else None,
+        "vocab_size": config.vocab_size,
+        "output_dims": {m: config.output_dim(m) for m in MODALITIES},
+        "digest": weights_digest(source.path),
+    }
