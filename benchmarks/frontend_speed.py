@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 import llvmlite
-import llvmlite.binding as llvm
 
+from embed_speed import cpu_name  # noqa: E402  (benchmarks/ is on sys.path)
 from sklearn_mirencoder.compile import compile_source, find_compiler, language_from_path
 from sklearn_mirencoder.errors import FrontendError
 from sklearn_mirencoder.graph import ProGraMLBuilder
@@ -209,7 +209,7 @@ def main(argv=None) -> int:
         f"- command: `python benchmarks/frontend_speed.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
         f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"- compiler: {compiler.kind} {compiler.version}; llvmlite {llvmlite.__version__}; Python {platform.python_version()}",
-        f"- hardware: {platform.machine()}, {os.cpu_count()} cores ({_cpu_name()})",
+        f"- hardware: {platform.machine()}, {os.cpu_count()} cores ({cpu_name()})",
         "",
         "Slowest files (ours / clang):",
         "",
@@ -223,16 +223,6 @@ def main(argv=None) -> int:
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":
