@@ -20,6 +20,7 @@ __all__ = [
     "GraphError",
     "TokenizerError",
     "ModelLoadError",
+    "DatasetError",
 ]
 
 #: How many lines of a compiler's diagnostic an error message carries.
@@ -108,4 +109,13 @@ class ModelLoadError(MIREncoderError):
     malformed ``config.json`` or ``model.safetensors``, and for weights with missing,
     unexpected or wrongly shaped tensors (loading is strict: nothing is silently left at
     its random initialisation).
+    """
+
+
+class DatasetError(MIREncoderError):
+    """A benchmark data set (:mod:`sklearn_mirencoder.datasets`) is not available or not intact.
+
+    Raised when it is neither cached nor given as a local copy and may not (or cannot) be
+    downloaded, and when a file's checksum differs from the pinned one; the message says
+    where the data come from and how to get them.
     """
