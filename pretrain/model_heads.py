@@ -13,7 +13,13 @@
   same program as this graph?  ``MLP([t, g, |t - g|, t * g])`` on the encoder's joint
   projections ``t = z_text``, ``g = z_graph`` (standardised over the batch first); positives are the aligned pairs of the
   batch, negatives pair each text with the graph of the next program (the graph vectors
-  rolled by one).  Binary cross-entropy.
+  rolled by one).  Binary cross-entropy.  With ``match_loss="contrastive"`` the task is
+  asked of the joint space itself: a symmetric InfoNCE loss (CLIP's) over the cosine
+  similarities of every text and every graph of the batch, with a learned temperature, so
+  each program's text must pick its own graph among all ``B`` (and vice versa).  The MLP
+  head of the binary form can learn the matching on its own, leaving the embedding space
+  little structured; the contrastive form puts the signal where the frozen embeddings are
+  read.
 
 The loss is ``mlm_weight * L_mlm + gae_weight * L_gae + match_weight * L_match``
 (:class:`PretrainConfig`; all three weights default to 1.0, the plain sum of the paper).
@@ -44,12 +50,20 @@ class PretrainConfig:
         Weights of the masked-LM, graph auto-encoding and IR-graph matching losses.
     decoder_dim : int
         Width of the edge decoder's projections (0: the encoder's hidden size).
+    match_loss : {"binary", "contrastive"}
+        The IR-graph matching objective (see the module doc); ``"binary"`` is the bundled
+        weights'.
     """
 
     mlm_weight: float = 1.0
     gae_weight: float = 1.0
     match_weight: float = 1.0
     decoder_dim: int = 0
+    match_loss: str = "binary"
+
+    def __post_init__(self):
+        if self.match_loss not in ("binary", "contrastive"):
+            raise ValueError(f"match_loss must be 'binary' or 'contrastive', got {self.match_loss!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,6 +155,9 @@ class MIREncoderForPretraining(nn.Module):
                 if isinstance(mod, nn.Linear):
                     nn.init.normal_(mod.weight, std=mod.in_features**-0.5)
                     nn.init.zeros_(mod.bias)
+        if self.config.match_loss == "contrastive":
+            # CLIP's learned inverse temperature, starting at 1/0.07, capped at 100
+            self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
     def heads_state_dict(self) -> dict[str, torch.Tensor]:
         """The heads' tensors only (the encoder is saved on its own)."""
@@ -185,7 +202,14 @@ class MIREncoderForPretraining(nn.Module):
         # IR-graph matching
         t, g = out["z_text"], out["z_graph"]
         b = t.shape[0]
-        if b >= 2:
+        if b >= 2 and cfg.match_loss == "contrastive":
+            ts, gs = F.normalize(t.float(), dim=-1), F.normalize(g.float(), dim=-1)
+            sim = self.logit_scale.clamp(max=math.log(100.0)).exp() * ts @ gs.T
+            target_ids = torch.arange(b, device=sim.device)
+            loss_match = 0.5 * (F.cross_entropy(sim, target_ids) + F.cross_entropy(sim.T, target_ids))
+            # a text (graph) is matched when its own graph (text) scores highest: 2B decisions
+            match_correct = (sim.argmax(1) == target_ids).sum() + (sim.argmax(0) == target_ids).sum()
+        elif b >= 2:
             ts, gs = self.matching.standardise(t, g)
             m_pos = self.matching.pair_logits(ts, gs).float()
             m_neg = self.matching.pair_logits(ts, gs.roll(1, dims=0)).float()
@@ -196,6 +220,8 @@ class MIREncoderForPretraining(nn.Module):
             match_correct = (m_pos > 0).sum() + (m_neg <= 0).sum()
         else:
             loss_match = zero + sum(p.sum() for p in self.matching.parameters()) * 0.0
+            if cfg.match_loss == "contrastive":
+                loss_match = loss_match + self.logit_scale * 0.0
             match_correct = torch.zeros((), dtype=torch.long, device=t.device)
 
         loss = cfg.mlm_weight * loss_mlm + cfg.gae_weight * loss_gae + cfg.match_weight * loss_match

@@ -350,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mlm-weight", type=float, default=1.0)
     p.add_argument("--gae-weight", type=float, default=1.0)
     p.add_argument("--match-weight", type=float, default=1.0)
+    p.add_argument("--match-loss", choices=("binary", "contrastive"), default="binary",
+                   help="IR-graph matching: binary (MLP head, one rolled negative) or contrastive (InfoNCE over "
+                        "the batch on the joint space)")
+    p.add_argument("--hard-negatives", type=float, default=0.0,
+                   help="fraction of graph auto-encoding negatives drawn two hops away instead of uniformly")
     p.add_argument("--n-jobs", type=int, default=1, help="featurisation processes")
     p.add_argument("--num-workers", type=int, default=None, help="DataLoader workers (default on CUDA: up to 4 per process, 0 on CPU)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (torch.set_num_threads)")
@@ -441,7 +446,8 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     # -- model, optimiser, schedule --------------------------------------------------------
     torch.manual_seed(args.seed)
     encoder = MIREncoder(config, tokenizer)
-    pcfg = PretrainConfig(mlm_weight=args.mlm_weight, gae_weight=args.gae_weight, match_weight=args.match_weight)
+    pcfg = PretrainConfig(mlm_weight=args.mlm_weight, gae_weight=args.gae_weight, match_weight=args.match_weight,
+                          match_loss=args.match_loss)
     model = MIREncoderForPretraining(encoder, pcfg).to(device)
     optimizer = torch.optim.AdamW(
         param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.98), eps=1e-6,
@@ -471,11 +477,13 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     batches = PretrainBatches(
         train_set, tokenizer, config, batch_size=args.batch_size, seed=args.seed, rank=dist.rank,
         world_size=dist.world, node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
+        hard_negatives=args.hard_negatives,
     )
     eval_source = val_set if val_set is not None else train_set
     eval_batches = PretrainBatches(
         eval_source, tokenizer, config, batch_size=min(args.batch_size, max(2, len(eval_source))), seed=args.seed + 1,
         node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
+        hard_negatives=args.hard_negatives,
     )
     n_params = count_parameters(encoder)
     log(
