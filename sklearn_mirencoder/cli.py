@@ -123,6 +123,10 @@ def _cmd_info(args) -> int:
     return 0
 
 
+#: Suffixes of header files, skipped when a folder is expanded (named explicitly, they are used).
+_HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".cuh", ".inc"})
+
+
 def _expand_files(paths: list[str]) -> list[str]:
     """Files as given; a folder stands for the program files under it (sorted)."""
     from .compile import language_from_path
@@ -134,8 +138,8 @@ def _expand_files(paths: list[str]) -> list[str]:
         if path.is_dir():
             found = []
             for f in sorted(path.rglob("*")):
-                if not f.is_file():
-                    continue
+                if not f.is_file() or f.suffix.lower() in _HEADER_SUFFIXES:
+                    continue  # headers define no function bodies: they are not programs
                 try:
                     language_from_path(f)
                 except InputError:

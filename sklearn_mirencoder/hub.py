@@ -225,7 +225,12 @@ def resolve_model(
             f"model={model!r} is neither an existing folder nor a Hugging Face Hub repository id "
             "('owner/name'); check the path"
         )
-    return _resolve_hub(model, revision, local_files_only, cache_dir)
+    try:
+        return _resolve_hub(model, revision, local_files_only, cache_dir)
+    except HubError as exc:
+        # 'models/small' is also a plausible relative path: say that no such folder exists
+        hint = f" (no folder {str(path)!r} exists under {os.getcwd()} either, in case a local path was meant)"
+        raise type(exc)(str(exc) + hint) from exc
 
 
 def _resolve_hub(repo_id: str, revision: str | None, local_files_only: bool, cache_dir) -> ModelSource:

@@ -142,7 +142,7 @@ class _WorkerContext:
     """What every task needs besides its program: tokenizer (as JSON), model limits and
     compile options.  Plain data only; workers rebuild the tokenizer once per process."""
 
-    def __init__(self, tokenizer, config, compiler, opt_flags, extra_flags, timeout):
+    def __init__(self, tokenizer, config, compiler, opt_flags, extra_flags, timeout, max_source_bytes=_MAX_SOURCE_BYTES):
         import hashlib
 
         self.tokenizer_json = tokenizer.to_str()
@@ -153,6 +153,7 @@ class _WorkerContext:
         self.opt_flags = opt_flags
         self.extra_flags = extra_flags
         self.timeout = timeout
+        self.max_source_bytes = max_source_bytes
 
     def __sizeof__(self) -> int:  # dask scatters arguments above 1 kB once per call
         return len(self.tokenizer_json) + 1024
@@ -188,6 +189,7 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
                 opt_flags=ctx.opt_flags,
                 extra_flags=ctx.extra_flags,
                 timeout=ctx.timeout,
+                max_source_bytes=ctx.max_source_bytes,
                 source_dir=task.source_dir,
             )
             new_ir = ir.text
@@ -395,6 +397,10 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     timeout : float or None, default=60.0
         Seconds clang may spend on one program before it is killed (that sample fails with
         :class:`~sklearn_mirencoder.errors.CompileTimeoutError`); ``None``: no limit.
+    max_source_bytes : int or None, default=4_000_000
+        Programs (source, IR text or bitcode) larger than this fail with
+        :class:`~sklearn_mirencoder.errors.InputError` before anything is compiled;
+        ``None``: no limit.
     n_jobs : int, default=None
         Worker processes (or threads, per the joblib backend) for the front end.  ``None``
         means 1 unless a :func:`joblib.parallel_config` context says otherwise, e.g.
@@ -478,6 +484,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         opt_flags=None,
         extra_flags=(),
         timeout=60.0,
+        max_source_bytes=_MAX_SOURCE_BYTES,
         n_jobs=None,
         batch_size=16,
         device="cpu",
@@ -495,6 +502,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self.opt_flags = opt_flags
         self.extra_flags = extra_flags
         self.timeout = timeout
+        self.max_source_bytes = max_source_bytes
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.device = device
@@ -667,7 +675,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             if tasks:
                 ctx = _WorkerContext(
                     rt.model.tokenizer, rt.model.config, compiler_info, opt if self.opt_flags is not None else None,
-                    extra, self.timeout,
+                    extra, self.timeout, self.max_source_bytes,
                 )
 
                 def done(keys, vecs):
@@ -773,6 +781,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         _as_flag_tuple(self.extra_flags, "extra_flags")
         if self.timeout is not None and not (isinstance(self.timeout, (int, float)) and self.timeout > 0):
             raise ValueError(f"timeout must be a positive number of seconds or None, got {self.timeout!r}")
+        if self.max_source_bytes is not None and (
+            isinstance(self.max_source_bytes, bool) or not isinstance(self.max_source_bytes, (int, np.integer))
+            or self.max_source_bytes < 1
+        ):
+            raise ValueError(f"max_source_bytes must be a positive int or None, got {self.max_source_bytes!r}")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
         if self.n_jobs is not None and (
@@ -813,6 +826,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         """Read one sample in the calling process; a failure is returned, not raised."""
         name = None
         source_dir = None
+        limit = self.max_source_bytes
         try:
             if self.input == "filename":
                 if not isinstance(x, (str, os.PathLike)):
@@ -824,8 +838,9 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     if path.is_dir():
                         raise IsADirectoryError(21, "is a directory")
                     size = path.stat().st_size
-                    if size > _MAX_SOURCE_BYTES:
-                        raise InputError(f"the file is {size} bytes, over the limit of {_MAX_SOURCE_BYTES} bytes")
+                    if limit is not None and size > limit:
+                        raise InputError(f"the file is {size} bytes, over the limit of {limit} bytes; "
+                                         "pass a larger max_source_bytes= (or None) to process it")
                     data = path.read_bytes()
                 except OSError as exc:
                     raise InputError(f"cannot read the file ({exc.strerror or exc}); check the path") from None
@@ -859,8 +874,9 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                 what = "program text (str or bytes)" if self.input == "content" else "str or bytes from read()"
                 hint = "; to read files pass input='filename'" if isinstance(data, os.PathLike) else ""
                 raise InputError(f"expected {what}, got {type(data).__name__}{hint}")
-            if len(data) > _MAX_SOURCE_BYTES:
-                raise InputError(f"the program is {len(data)} bytes, over the limit of {_MAX_SOURCE_BYTES} bytes")
+            if limit is not None and len(data) > limit:
+                raise InputError(f"the program is {len(data)} bytes, over the limit of {limit} bytes; "
+                                 "pass a larger max_source_bytes= (or None) to process it")
             canonical, openmp = normalize_language(language)
             return _Sample(index, name, data, language, canonical, openmp, source_dir)
         except FrontendError as exc:

@@ -138,6 +138,8 @@ def test_offline_and_not_cached_is_a_clear_error(_isolated_hub):
     with pytest.raises(hub.HubOfflineError, match="not in the local Hugging Face cache") as info:
         hub.resolve_model("org/absent", local_files_only=True)
     assert "hf download org/absent" in str(info.value) and isinstance(info.value, ModelLoadError)
+    # 'org/absent' could be a mistyped relative path too: the message says no such folder exists
+    assert "no folder 'org/absent' exists" in str(info.value)
     with pytest.raises(hub.HubOfflineError):
         MIRTransformer(model="org/absent", language="opencl", local_files_only=True).fit()
 

@@ -405,6 +405,7 @@ def test_cli_embed_writes_npy_csv_parquet(tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "emb.npy"
     assert main(["embed", *files, "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
     np.testing.assert_allclose(np.load(out), ref, atol=1e-6)
+    (folder / "common.h").write_text("#define N 4\n")  # a header in the folder is not a program
     out = tmp_path / "emb.csv"
     assert main(["embed", str(folder), "-o", str(out), "--model", str(tiny_model_dir), "--modality", "text"]) == 0
     lines = out.read_text().splitlines()
@@ -431,3 +432,22 @@ def test_cli_info_prints_the_weights(tiny_model_dir, capsys):
     assert main(["info", "--model", str(tiny_model_dir)]) == 0
     out = capsys.readouterr().out
     assert f"weights: folder {tiny_model_dir}" in out and "config: tiny" in out and "parameters" in out
+
+
+def test_max_source_bytes_limits_each_program(tiny_model_dir, tmp_path):
+    big = SMALL_PROGRAMS[0] + "\n" + "// padding\n" * 200
+    est = make(tiny_model_dir, max_source_bytes=len(SMALL_PROGRAMS[0]) + 10, errors="nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Z = est.fit_transform([SMALL_PROGRAMS[0], big])
+    assert np.isfinite(Z[0]).all() and np.isnan(Z[1]).all()
+    (failure,) = est.failures_
+    assert failure.index == 1 and failure.error == "InputError" and "max_source_bytes=" in failure.message
+    path = tmp_path / "big.cl"
+    path.write_text(big)
+    with pytest.raises(InputError, match="over the limit"):
+        make(tiny_model_dir, input="filename", language=None, max_source_bytes=100).fit_transform([str(path)])
+    Z = make(tiny_model_dir, max_source_bytes=None).fit_transform([big])  # no limit
+    assert np.isfinite(Z).all()
+    with pytest.raises(ValueError, match="max_source_bytes"):
+        make(tiny_model_dir, max_source_bytes=0).fit()
