@@ -50,7 +50,13 @@ def embed(args) -> None:
         digest = h.hexdigest()
     else:
         tok = IRTokenizer.from_file(args.tokenizer)
-        config = MIREncoderConfig.named(args.random_init, vocab_size=tok.vocab_size, pad_id=tok.pad_id)
+        if args.random_init.endswith(".json"):  # a config.json (e.g. of an ablation run)
+            import json
+
+            data = json.loads(Path(args.random_init).read_text())
+            config = MIREncoderConfig.from_dict(data, source=args.random_init)
+        else:
+            config = MIREncoderConfig.named(args.random_init, vocab_size=tok.vocab_size, pad_id=tok.pad_id)
         model = random_init(config, tok, seed=args.seed)
         digest = f"random-init-{args.random_init}-seed{args.seed}-" + hashlib.sha256(tok.to_str().encode()).hexdigest()
     device = torch.device(args.device)
@@ -84,7 +90,7 @@ def main(argv=None) -> int:
     e = sub.add_parser("embed")
     e.add_argument("--ir", type=Path, required=True)
     e.add_argument("--model", type=Path)
-    e.add_argument("--random-init", help="config name for a random-weight model (with --tokenizer)")
+    e.add_argument("--random-init", help="config name (tiny, small, base) or config.json of a random-weight model (with --tokenizer)")
     e.add_argument("--tokenizer", type=Path)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", type=Path, required=True)
