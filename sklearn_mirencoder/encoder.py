@@ -500,17 +500,29 @@ class MIREncoder(nn.Module):
         ``return_states`` also returns the token states ``(W, L, hidden)``.
         """
         n = input_ids.shape[0]
-        chunk = n if (window_chunk is None or return_states) else max(1, window_chunk)
-        vecs, states = [], None
-        for s in range(0, n, chunk) if n else ():
-            mask = attention_mask[s : s + chunk]
-            st = self.encode_windows(input_ids[s : s + chunk], mask)
-            if return_states:
-                states = st
-            m = mask.unsqueeze(-1).to(st.dtype)
-            vecs.append((st * m).sum(1) / m.sum(1).clamp(min=1))
         h = self.config.hidden
-        windows = torch.cat(vecs) if vecs else self.token_embedding.weight.new_zeros(0, h)
+        if return_states or window_chunk is None:
+            st = self.encode_windows(input_ids, attention_mask)
+            m = attention_mask.unsqueeze(-1).to(st.dtype)
+            windows = (st * m).sum(1) / m.sum(1).clamp(min=1)
+            states = st
+        else:
+            # inference: windows sorted by length, each chunk cut to its longest window
+            # (padding is trailing and masked, so dropping it changes nothing but the cost:
+            # a 100-token program no longer pays for a 512-token window)
+            windows = self.token_embedding.weight.new_zeros(n, h)
+            lengths = attention_mask.sum(1)
+            order = torch.argsort(lengths, stable=True)
+            chunk = max(1, window_chunk)
+            for s in range(0, n, chunk):
+                idx = order[s : s + chunk]
+                width = max(1, int(lengths[idx].max()))
+                width = min(input_ids.shape[1], -(-width // 16) * 16)
+                mask = attention_mask[idx, :width]
+                st = self.encode_windows(input_ids[idx, :width], mask)
+                m = mask.unsqueeze(-1).to(st.dtype)
+                windows[idx] = (st * m).sum(1) / m.sum(1).clamp(min=1)
+            states = None
         w = window_weight.to(windows.dtype)
         total = windows.new_zeros(num_programs, h).index_add_(0, window_program, windows * w.unsqueeze(1))
         norm = w.new_zeros(num_programs).index_add_(0, window_program, w)

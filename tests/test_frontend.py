@@ -158,10 +158,13 @@ def test_devmap_kernels_compile_or_fail_with_our_error(devmap_kernels):
     ok = failed = 0
     for path in devmap_kernels:
         try:
-            check_program(process(path, input="filename"))
+            p = process(path, input="filename")
+            check_program(p)
+            assert "spir_kernel" in p.ir.text and p.ir.language == "opencl"
             ok += 1
         except CompileError as exc:
-            assert path.name in str(exc)
+            assert type(exc) is CompileError, (path, exc)
+            assert exc.sample == str(path) and path.name in str(exc) and "error" in exc.diagnostic
             failed += 1
     assert ok + failed == 256
     assert ok >= 196, ok

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import re
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -476,43 +475,17 @@ def test_compile_errors_reach_to_ir(clang):
 # --------------------------------------------------------------------------- the DevMap data
 
 
-def test_devmap_kernels_compile(devmap_kernels, system_clang):
-    """The 256 OpenCL kernels of DevMap: 196 compile with clang 13..22, 60 fail with CompileError."""
-    assert len(devmap_kernels) == 256
+def test_devmap_ir_canonical_text(devmap_ir_files):
+    """DevMap IR (clang 9, typed pointers) loses its no-op casts and is a fixed point.
 
-    def one(path: Path):
-        try:
-            m = load_file(path, compiler=system_clang)
-            return path, m, None
-        except CompileError as exc:
-            return path, None, exc
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(one, devmap_kernels))
-    ok = [m for _, m, e in results if e is None]
-    failed = [(p, e) for p, _, e in results if e is not None]
-    for path, err in failed:
-        assert type(err) is CompileError, (path, err)
-        assert err.sample == str(path) and "error" in err.diagnostic
-    for m in ok:
-        assert "spir_kernel" in m.text and m.language == "opencl"
-    print(f"\n{len(ok)} of 256 DevMap kernels compile with {system_clang}")
-    assert len(ok) >= 196 and len(ok) + len(failed) == 256
-
-
-def test_devmap_ir_files_parse(devmap_ir_files):
-    """All 669 DevMap IR files (clang 9, typed pointers) parse; lavaMD needs the byval upgrade."""
+    Every 5th file here; all 669 parse and graph in test_frontend.py."""
     assert len(devmap_ir_files) == 669
-    upgraded = {}
-    for k, path in enumerate(devmap_ir_files):
+    for k, path in enumerate(devmap_ir_files[::5]):
         m = to_ir(path.read_bytes(), language="llvm-ir", name=str(path))
         assert "define " in m.text
         assert not NOOP_CAST.search(m.text), path
-        if m.upgraded:
-            upgraded[path.name] = m.upgraded
-        if k % 25 == 0:  # canonical text is a fixed point
+        if k % 5 == 0:  # canonical text is a fixed point
             assert to_ir(m.text, language="llvm-ir").text == m.text, path
-    assert upgraded == {"rodinia-3.1-lavaMD-kernel_gpu_opencl.ll": ("byval type added",)}
 
 
 def test_devmap_lavamd_upgrade(devmap_ir_files):

@@ -96,8 +96,8 @@ def _lang(path: Path) -> str:
 
 
 def test_reader_agrees_with_llvmlite_on_old_devmap_ir(devmap_ir_files):
-    # every 7th file: typed-pointer IR from clang 9, upgraded by LLVM 22's parser
+    # every 13th file: typed-pointer IR from clang 9, upgraded by LLVM 22's parser
     total = 0
-    for path in devmap_ir_files[::7]:
+    for path in devmap_ir_files[::13]:
         total += compare(str(parse_ir(path.read_bytes(), name=str(path))))
-    assert total > 5000
+    assert total > 2500
