@@ -11,6 +11,9 @@ export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 OUT=${OUT:-out}
 STEPS=${STEPS:-7000}
 BUDGET=${BUDGET:-7.3}
+# extra pretrain.train flags, e.g. OBJECTIVE="--match-loss contrastive --hard-negatives 0.5"
+# (empty: the bundled weights' objective)
+OBJECTIVE=${OBJECTIVE:-}
 t0=$(date +%s)
 mkdir -p /tmp/c /tmp/dv "$OUT"
 tar xJf .carry/corpus.tar.xz -C /tmp/c
@@ -19,7 +22,7 @@ echo "extracted in $(( $(date +%s) - t0 )) s"
 python3 -m pretrain.train --corpus /tmp/c/corpus --tokenizer .carry/tokenizer.json --features /tmp/feats \
   --out /tmp/run --config small --steps "$STEPS" --batch-size 64 --lr 5e-4 --warmup 500 --seed 0 \
   --device cuda --resume --time-budget-minutes "$BUDGET" --eval-every 1000 --save-every 2000 \
-  --log-every 100 --n-jobs 16
+  --log-every 100 --n-jobs 16 $OBJECTIVE
 cp /tmp/run/log.jsonl "$OUT/log.jsonl"
 python3 -m pretrain.export /tmp/run/checkpoint --to "$OUT/small" --fp16
 python3 benchmarks/embed_ir.py embed --ir /tmp/dv/devmap_ir --model "$OUT/small" \
