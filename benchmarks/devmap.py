@@ -632,14 +632,9 @@ def versions() -> dict[str, str]:
 
 
 def hardware() -> str:
-    cpu = _platform.processor() or _platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from embed_speed import cpu_name  # benchmarks/ is on sys.path
+
+    cpu = cpu_name()
     n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{cpu}, {n} cores available ({os.cpu_count()} logical CPUs), {_platform.system()} {_platform.release()}"
 

@@ -634,11 +634,21 @@ def sample_two_hop_negatives(
     has = deg > 0
     w = np.full(m, -1, dtype=np.int64)
     w[has] = succ[start[v[has]] + (rng.random(int(has.sum())) * deg[has]).astype(np.int64)]
-    keys = np.sort(src * num_nodes + dst)
-    q = u * num_nodes + np.maximum(w, 0)
-    at = np.minimum(np.searchsorted(keys, q), keys.size - 1)
-    ok = has & (w != u) & (keys[at] != q)
+    ok = has & (w != u) & ~_edge_membership(edge_index, num_nodes)(u, np.maximum(w, 0))
     return np.stack([u[ok], w[ok]]), ~ok
+
+
+def _edge_membership(edge_index: np.ndarray, num_nodes: int):
+    """``is_edge(u, v) -> bool array``: vectorised membership of node pairs in ``edge_index``."""
+    keys = np.sort(edge_index[0].astype(np.int64) * num_nodes + edge_index[1])
+
+    def is_edge(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if keys.size == 0:
+            return np.zeros(np.shape(u), dtype=bool)
+        q = np.asarray(u, dtype=np.int64) * num_nodes + v
+        return keys[np.minimum(np.searchsorted(keys, q), keys.size - 1)] == q
+
+    return is_edge
 
 
 def sample_negative_edges(
@@ -658,16 +668,14 @@ def sample_negative_edges(
     n = int(ptr[-1])
     if n == 0 or sources.size == 0:
         return np.zeros((2, 0), dtype=np.int64)
-    keys = np.sort(edge_index[0].astype(np.int64) * n + edge_index[1])
+    is_edge = _edge_membership(edge_index, n)
     g = node_graph[sources]
     lo, size = ptr[g], ptr[g + 1] - ptr[g]
     dst = np.full(sources.size, -1, dtype=np.int64)
     todo = np.arange(sources.size)
     for _ in range(tries):
         cand = lo[todo] + (rng.random(todo.size) * size[todo]).astype(np.int64)
-        q = sources[todo].astype(np.int64) * n + cand
-        at = np.minimum(np.searchsorted(keys, q), keys.size - 1)
-        ok = (cand != sources[todo]) & (keys[at] != q)
+        ok = (cand != sources[todo]) & ~is_edge(sources[todo], cand)
         dst[todo[ok]] = cand[ok]
         todo = todo[~ok]
         if todo.size == 0:

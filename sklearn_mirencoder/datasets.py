@@ -289,13 +289,8 @@ def _download_file_set(spec: TaskSpec, fs: RemoteFileSet, names: list[str], task
                 f"{spec.name}: {len(failed)} of {len(names)} files of {fs.folder}/ could not be downloaded, e.g.\n  "
                 + "\n  ".join(failed[:5]) + f"\nNothing was cached. {_how_to_get(spec, None)}"
             )
-        got = manifest_digest(files)
-        if got != fs.manifest_sha256:
-            raise DatasetError(
-                f"{spec.name}: checksum mismatch for the {len(files)} files of {fs.folder}/ downloaded from "
-                f"{fs.origin} (manifest sha256 {got}, expected {fs.manifest_sha256}); nothing was cached. "
-                "The origin or the mirror serves other bytes than the pinned ones."
-            )
+        _verify_manifest(spec, fs, files, f"downloaded from {fs.origin}",
+                         "; nothing was cached. The origin or the mirror serves other bytes than the pinned ones.")
         for name, data in files.items():
             (staging / name).write_bytes(data)
         if final.exists():  # another process finished first: keep its (verified) copy
@@ -447,18 +442,23 @@ def fetch_task(
     return Bunch(tables=got_tables, files=got_files, source=str(task_dir), downloaded=downloaded)
 
 
+def _verify_manifest(spec: TaskSpec, fs: RemoteFileSet, files: dict, where: str, consequence: str) -> None:
+    """Raise :class:`DatasetError` unless ``files`` hash to the file set's pinned manifest digest."""
+    got = manifest_digest(files)
+    if got != fs.manifest_sha256:
+        raise DatasetError(
+            f"{spec.name}: checksum mismatch for the {len(files)} files of {fs.folder}/ {where} "
+            f"(manifest sha256 {got}, expected {fs.manifest_sha256}){consequence}"
+        )
+
+
 def _check_file_set(spec: TaskSpec, fs: RemoteFileSet, files: dict, missing: list[str], where: Path) -> None:
     if missing:
         raise DatasetError(
             f"{spec.name}: {where} lacks {len(missing)} of the {fs.count} files of {fs.folder}/, e.g. "
             + ", ".join(missing[:3]) + f". {_how_to_get(spec, None)}"
         )
-    got = manifest_digest(files)
-    if got != fs.manifest_sha256:
-        raise DatasetError(
-            f"{spec.name}: checksum mismatch for the {len(files)} files of {fs.folder}/ in {where} "
-            f"(manifest sha256 {got}, expected {fs.manifest_sha256}): not the published files"
-        )
+    _verify_manifest(spec, fs, files, f"in {where}", ": not the published files")
 
 
 # ------------------------------------------------------------------------------ devmap

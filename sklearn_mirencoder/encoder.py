@@ -399,6 +399,12 @@ class GraphEncoder(nn.Module):
 # ----------------------------------------------------------------------------------------
 
 
+def _masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of ``states`` (W, L, H) over the positions where ``mask`` (W, L) is True."""
+    m = mask.unsqueeze(-1).to(states.dtype)
+    return (states * m).sum(1) / m.sum(1).clamp(min=1)
+
+
 def _segment_mean_max(x: torch.Tensor, index: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and max of the rows of ``x`` grouped by ``index`` (empty groups give 0)."""
     h = x.shape[1]
@@ -502,10 +508,8 @@ class MIREncoder(nn.Module):
         n = input_ids.shape[0]
         h = self.config.hidden
         if return_states or window_chunk is None:
-            st = self.encode_windows(input_ids, attention_mask)
-            m = attention_mask.unsqueeze(-1).to(st.dtype)
-            windows = (st * m).sum(1) / m.sum(1).clamp(min=1)
-            states = st
+            states = self.encode_windows(input_ids, attention_mask)
+            windows = _masked_mean(states, attention_mask)
         else:
             # inference: windows sorted by length, each chunk cut to its longest window
             # (padding is trailing and masked, so dropping it changes nothing but the cost:
@@ -519,9 +523,7 @@ class MIREncoder(nn.Module):
                 width = max(1, int(lengths[idx].max()))
                 width = min(input_ids.shape[1], -(-width // 16) * 16)
                 mask = attention_mask[idx, :width]
-                st = self.encode_windows(input_ids[idx, :width], mask)
-                m = mask.unsqueeze(-1).to(st.dtype)
-                windows[idx] = (st * m).sum(1) / m.sum(1).clamp(min=1)
+                windows[idx] = _masked_mean(self.encode_windows(input_ids[idx, :width], mask), mask)
             states = None
         w = window_weight.to(windows.dtype)
         total = windows.new_zeros(num_programs, h).index_add_(0, window_program, windows * w.unsqueeze(1))

@@ -138,6 +138,12 @@ class _Task:
 _TOKENIZERS: dict[str, Any] = {}
 
 
+def _check_size(what: str, size: int, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise InputError(f"the {what} is {size} bytes, over the limit of {limit} bytes; "
+                         "pass a larger max_source_bytes= (or None) to process it")
+
+
 class _WorkerContext:
     """What every task needs besides its program: tokenizer (as JSON), model limits and
     compile options.  Plain data only; workers rebuild the tokenizer once per process."""
@@ -838,9 +844,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     if path.is_dir():
                         raise IsADirectoryError(21, "is a directory")
                     size = path.stat().st_size
-                    if limit is not None and size > limit:
-                        raise InputError(f"the file is {size} bytes, over the limit of {limit} bytes; "
-                                         "pass a larger max_source_bytes= (or None) to process it")
+                    _check_size("file", size, limit)
                     data = path.read_bytes()
                 except OSError as exc:
                     raise InputError(f"cannot read the file ({exc.strerror or exc}); check the path") from None
@@ -874,9 +878,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                 what = "program text (str or bytes)" if self.input == "content" else "str or bytes from read()"
                 hint = "; to read files pass input='filename'" if isinstance(data, os.PathLike) else ""
                 raise InputError(f"expected {what}, got {type(data).__name__}{hint}")
-            if limit is not None and len(data) > limit:
-                raise InputError(f"the program is {len(data)} bytes, over the limit of {limit} bytes; "
-                                 "pass a larger max_source_bytes= (or None) to process it")
+            _check_size("program", len(data), limit)
             canonical, openmp = normalize_language(language)
             return _Sample(index, name, data, language, canonical, openmp, source_dir)
         except FrontendError as exc:
