@@ -323,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run folder: log.jsonl, checkpoint/, features/")
     p.add_argument("--config", default="small", help="tiny|small|base or a config.json")
     p.add_argument("--tokenizer", default=None, help="tokenizer.json (default: RUN/tokenizer.json, trained if absent)")
+    p.add_argument("--init-from", default=None, metavar="DIR",
+                   help="start from the encoder of a saved model folder (config.json, model.safetensors, "
+                        "tokenizer.json; e.g. the bundled weights): its configuration and tokenizer replace "
+                        "--config and --tokenizer, the pre-training heads start fresh; ignored when resuming")
     p.add_argument("--features", default=None, help="feature cache folder (default: RUN/features)")
     p.add_argument("--vocab-size", type=int, default=8000, help="when the tokenizer is trained here")
     p.add_argument("--tokenizer-max-files", type=int, default=20000)
@@ -397,9 +401,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_start, stop_signal) -> int:
     ckpt = find_checkpoint(run_dir) if args.resume else None
     # -- tokenizer and configuration ------------------------------------------------------
-    if ckpt is not None:
-        tokenizer = IRTokenizer.from_file(ckpt / "tokenizer.json")
-        config = MIREncoderConfig.from_dict(json.loads((ckpt / "config.json").read_text()), source=str(ckpt))
+    init_dir = Path(args.init_from) if args.init_from and ckpt is None else None
+    if ckpt is not None or init_dir is not None:
+        src = ckpt if ckpt is not None else init_dir
+        if not (src / "config.json").is_file() or not (src / "tokenizer.json").is_file():
+            raise SystemExit(f"{src}: not a saved model folder (config.json and tokenizer.json expected)")
+        tokenizer = IRTokenizer.from_file(src / "tokenizer.json")
+        config = MIREncoderConfig.from_dict(json.loads((src / "config.json").read_text()), source=str(src))
     else:
         tok_path = Path(args.tokenizer) if args.tokenizer else run_dir / "tokenizer.json"
         if not tok_path.is_file():
@@ -448,6 +456,9 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     encoder = MIREncoder(config, tokenizer)
     pcfg = PretrainConfig(mlm_weight=args.mlm_weight, gae_weight=args.gae_weight, match_weight=args.match_weight,
                           match_loss=args.match_loss)
+    if init_dir is not None:
+        init_state, init_source = load_weights(init_dir)
+        load_state_strict(encoder, init_state, source=init_source)  # fp16 files are cast to the model's dtype
     model = MIREncoderForPretraining(encoder, pcfg).to(device)
     optimizer = torch.optim.AdamW(
         param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.98), eps=1e-6,
@@ -488,7 +499,7 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     n_params = count_parameters(encoder)
     log(
         "start", step=step, steps=args.steps, resumed=ckpt is not None, world_size=dist.world, device=str(device),
-        amp=amp, parameters=n_params, config=config.to_dict(), pretrain_config=pcfg.to_dict(),
+        amp=amp, parameters=n_params, init_from=str(init_dir) if init_dir is not None else None, config=config.to_dict(), pretrain_config=pcfg.to_dict(),
         train_programs=len(train_set), val_programs=len(val_set) if val_set is not None else 0,
         eval_on="val" if val_set is not None else "train",
         bad_files={s: ix.get("bad", {}) for s, ix in indexes.items()}, args=vars(args),

@@ -251,6 +251,29 @@ def test_export_writes_a_loadable_hf_folder(prepared, corpus, tmp_path):
         assert summary["parameters"] > 0
 
 
+def test_init_from_a_saved_folder_starts_from_its_weights(prepared, corpus, tmp_path):
+    """--init-from continues pre-training from exported (e.g. the bundled) weights."""
+    from safetensors.torch import load_file
+
+    run = tmp_path / "first"
+    common = ["--corpus", str(corpus), "--eval-every", "0", "--save-every", "0", *TRAIN_ARGS, *prepared["args"]]
+    assert train_mod.main(["--out", str(run), "--steps", "3", *common]) == 0
+    export(run / "checkpoint", tmp_path / "hf", fp16=False)
+    # stop at step 0: the checkpoint holds exactly the weights it started from
+    cont = tmp_path / "cont"
+    assert train_mod.main(["--out", str(cont), "--steps", "6", "--stop-at", "0", "--init-from", str(tmp_path / "hf"),
+                           *common]) == 0
+    start = [r for r in read_log(cont) if r["event"] == "start"][0]
+    assert start["init_from"] == str(tmp_path / "hf")
+    w0, w1 = load_file(str(tmp_path / "hf" / "model.safetensors")), load_file(str(cont / "checkpoint" / "model.safetensors"))
+    assert w0.keys() == w1.keys() and all(torch.equal(w0[k], w1[k]) for k in w0)
+    # and trains on from there
+    assert train_mod.main(["--out", str(cont), "--steps", "6", "--resume", "--init-from", str(tmp_path / "hf"), *common]) == 0
+    assert json.loads((cont / "checkpoint" / "trainer_state.json").read_text())["step"] == 6
+    with pytest.raises(SystemExit, match="not a saved model folder"):
+        train_mod.main(["--out", str(tmp_path / "bad"), "--steps", "2", "--init-from", str(tmp_path), *common])
+
+
 def test_ddp_with_two_gloo_processes(prepared, corpus, tmp_path):
     run = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
