@@ -1089,6 +1089,73 @@ def fetch(packages: Iterable[str], dest: str | os.PathLike, generate: int = 500,
     return status
 
 
+def subset(
+    sources: list[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    train: int,
+    val: int,
+    keep_languages: tuple[str, ...] = (),
+    max_bytes: int | None = None,
+    link: bool = True,
+    log=print,
+) -> dict:
+    """A smaller corpus from one or more built ones (e.g. the main corpus and an ``-O2`` addition).
+
+    The first source's ``split.json`` says which packages are validation ones (a package it does
+    not name goes to train).  In each split, every module of ``keep_languages`` is taken, then
+    other modules evenly spaced in hash order until ``train`` (``val``) modules; modules whose
+    IR is over ``max_bytes`` are never taken.  The IR files are symlinked (``link``) or copied
+    into ``OUT/ir``; ``OUT/manifest.jsonl`` holds the chosen modules' records and
+    ``OUT/split.json`` the split.  Deterministic: no randomness beyond the hashes.
+    """
+    out = Path(out)
+    sources = [Path(s) for s in sources]
+    split_file = sources[0] / "split.json"
+    if not split_file.is_file():
+        raise SystemExit(f"{sources[0]}: no split.json; run split first")
+    val_pkgs = set(json.loads(split_file.read_text(encoding="utf-8"))["val"])
+    pools: dict[str, list[tuple[dict, Path]]] = {"train": [], "val": []}
+    seen: set[str] = set()
+    for src in sources:
+        for r in _modules(read_manifest(src)):
+            f = src / "ir" / r["hash"][:2] / f"{r['hash']}.ll"
+            if r["hash"] in seen or not f.is_file() or (max_bytes and f.stat().st_size > max_bytes):
+                continue
+            seen.add(r["hash"])
+            pools["val" if r["package"] in val_pkgs else "train"].append((r, f))
+    chosen: dict[str, list[tuple[dict, Path]]] = {}
+    for name, want in (("train", train), ("val", val)):
+        pool = sorted(pools[name], key=lambda rf: rf[0]["hash"])
+        kept = [rf for rf in pool if rf[0].get("language") in keep_languages]
+        rest = [rf for rf in pool if rf[0].get("language") not in keep_languages]
+        k = max(0, min(len(rest), want - len(kept)))
+        if k:
+            kept += [rest[int(i * len(rest) / k)] for i in range(k)]
+        chosen[name] = kept
+    if (out / "ir").exists():
+        shutil.rmtree(out / "ir")
+    records = []
+    for name, rows in chosen.items():
+        for r, f in rows:
+            dst = out / "ir" / r["hash"][:2] / f.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if link:
+                os.symlink(f.resolve(), dst)
+            else:
+                shutil.copyfile(f, dst)
+            records.append(r)
+    with open(out / MANIFEST, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    pkgs = {name: sorted({r["package"] for r, _ in rows}) for name, rows in chosen.items()}
+    counts = {name: dict(Counter(r.get("language") for r, _ in rows)) for name, rows in chosen.items()}
+    (out / "split.json").write_text(json.dumps({**pkgs, "by": "package", "from": [str(s) for s in sources],
+                                                "counts": counts}, indent=1, sort_keys=True))
+    for name in chosen:
+        log(f"{name}: {len(chosen[name])} modules from {len(pkgs[name])} packages {counts[name]}")
+    return counts
+
+
 # ----------------------------------------------------------------------------------------------
 # CLI
 
@@ -1124,6 +1191,15 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("stats", help="per-language and per-package counts (markdown)")
     t.add_argument("out")
 
+    u = sub.add_parser("subset", help="a smaller corpus from one or more built ones (symlinks by default)")
+    u.add_argument("sources", nargs="+", help="built corpus folders; the first one's split.json is used")
+    u.add_argument("--out", required=True)
+    u.add_argument("--train", type=int, required=True, help="train modules wanted")
+    u.add_argument("--val", type=int, required=True, help="validation modules wanted")
+    u.add_argument("--keep-language", action="append", default=[], help="take every module of it (repeatable)")
+    u.add_argument("--max-bytes", type=int, default=None, help="never take IR larger than this")
+    u.add_argument("--copy", action="store_true", help="copy the IR files instead of symlinking them")
+
     p = sub.add_parser("pack", help="pack the distinct modules into one .tar.xz")
     p.add_argument("out")
     p.add_argument("--to", required=True)
@@ -1154,6 +1230,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "stats":
         stats(args.out)
+        return 0
+    if args.cmd == "subset":
+        subset(args.sources, args.out, train=args.train, val=args.val, keep_languages=tuple(args.keep_language),
+               max_bytes=args.max_bytes, link=not args.copy)
         return 0
     if args.cmd == "pack":
         pack(args.out, args.to, which=args.split, max_bytes=args.max_bytes)

@@ -221,6 +221,29 @@ def test_cli(tiny, capsys):
     assert corpus.main(["pack", str(out), "--to", str(dest), "--split", "train"]) == 0
     assert dest.exists()
 
+    # subset: the corpus plus an -O2 build of beta, every OpenCL module kept, the rest evenly spaced
+    o2 = tmp / "cli-o2"
+    assert corpus.main(["build", "--sources", sources[1], "--out", str(o2), "--opt", "O2", "--jobs", "1"]) == 0
+    sub = tmp / "cli-sub"
+    assert corpus.main(["subset", str(out), str(o2), "--out", str(sub), "--train", "2", "--val", "1",
+                        "--keep-language", "opencl"]) == 0
+    split = json.loads((out / "split.json").read_text())
+    records = corpus.read_manifest(sub)
+    kernels = [r for r in records if r["language"] == "opencl"]
+    both = {r["hash"] for b in (out, o2) for r in corpus.read_manifest(b) if r["outcome"] == "ok" and r["language"] == "opencl"}
+    assert {r["hash"] for r in kernels} == both  # every distinct kernel of both builds
+    assert len({r["hash"] for r in records}) == len(records)
+    for name in ("train", "val"):
+        mine = [r for r in records if (r["package"] in split["val"]) == (name == "val")]
+        wanted = 2 if name == "train" else 1
+        kept = sum(r["language"] == "opencl" for r in mine)
+        assert len(mine) == max(wanted, kept) or len(mine) < wanted  # fewer only when the pool runs out
+    from pretrain.data import list_corpus
+
+    listed = list_corpus(sub, "train").files + list_corpus(sub, "val").files
+    assert sorted(Path(f).stem for f in listed) == sorted(r["hash"] for r in records)
+    assert all((sub / "ir" / f).read_text() for f in listed)  # the symlinks resolve
+
 
 def test_unpack_filters_members(tmp_path):
     """fetch's unpack step keeps the catalogue's members only, without the top folder."""
