@@ -843,17 +843,11 @@ def _short(items: list[str], n: int = 8) -> str:
 
 
 def _download(repo_id: str, revision: str | None) -> Path:
-    if repo_id.count("/") != 1 or repo_id.startswith((".", "/", "~")) or os.path.exists(repo_id):
-        raise ModelLoadError(f"{repo_id}: no such folder (and not a Hugging Face repository id 'owner/name')")
-    try:
-        from huggingface_hub import snapshot_download
+    """A Hub repository's model folder, through :func:`hub.resolve_model`: the same
+    download, cache, offline handling, typed errors and checksum checks as MIRTransformer."""
+    from .hub import resolve_model
 
-        local = snapshot_download(
-            repo_id, revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, INDEX_NAME, "model-*-of-*.safetensors", TOKENIZER_NAME, "README.md"],
-        )
-    except Exception as exc:
-        raise ModelLoadError(f"{repo_id}: not a local folder and could not be downloaded ({exc})") from None
-    return Path(local)
+    return resolve_model(repo_id, revision=revision).path
 
 
 def _atomic_write_text(file: Path, text: str) -> None:

@@ -160,6 +160,23 @@ def test_checksum_mismatch(tiny_model_dir, _isolated_hub):
         hub.resolve_model("org/tiny", local_files_only=True)
 
 
+def test_encoder_from_pretrained_goes_through_the_hub_checks(tiny_model_dir, _isolated_hub, monkeypatch):
+    """MIREncoder.from_pretrained('owner/name') uses hub.resolve_model: cache, offline mode, checksums."""
+    import torch
+
+    from sklearn_mirencoder.encoder import MIREncoder
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    fill_hf_cache(_isolated_hub, "org/tiny", tiny_model_dir)
+    a, b = MIREncoder.from_pretrained("org/tiny"), MIREncoder.from_pretrained(tiny_model_dir)
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    fill_hf_cache(_isolated_hub, "org/tiny", tiny_model_dir, corrupt="model.safetensors")
+    with pytest.raises(hub.ChecksumMismatchError):
+        MIREncoder.from_pretrained("org/tiny")
+    with pytest.raises(hub.HubOfflineError):
+        MIREncoder.from_pretrained("org/never-downloaded")
+
+
 # ---------------------------------------------------------------------- mocked downloads
 
 
