@@ -73,6 +73,7 @@ from .errors import (
     MIREncoderError,
     ModelLoadError,
 )
+from .featurize import text_coverage
 from .hub import ModelSource, load_config, load_model, resolve_model, weights_digest
 
 __all__ = [
@@ -451,7 +452,14 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     transform_stats_ : dict
         Set by every :meth:`transform`: how many samples came from memory, from the cache
         folder, were computed (``compiled`` of them by clang), were duplicates, or failed,
-        and the seconds spent.
+        and the seconds spent; ``text_partial`` and ``graph_cut`` count the programs computed
+        in this call whose text was longer than the model reads (``max_windows`` windows
+        spread over it) or whose graph was cut to ``max_graph_nodes`` nodes (see
+        :mod:`~sklearn_mirencoder.encoder`).
+    truncated_ : dict
+        Set by every :meth:`transform`: ``{"text": [...], "graph": [...]}``, the sample
+        indices behind ``text_partial`` and ``graph_cut`` (only programs computed in that
+        call: a cache hit does not know how its vector was made).
 
     Notes
     -----
@@ -605,8 +613,10 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         n = len(items)
         out = np.full((n, dim), np.nan, dtype=np.float32)
         stats = dict.fromkeys(
-            ("n_samples", "memory_hits", "disk_hits", "computed", "compiled", "ir_hits", "duplicates", "failed"), 0
+            ("n_samples", "memory_hits", "disk_hits", "computed", "compiled", "ir_hits", "duplicates", "failed",
+             "text_partial", "graph_cut"), 0
         )
+        truncated: dict[str, list[int]] = {"text": [], "graph": []}
         stats["n_samples"] = n
         failures: dict[int, BaseException] = {}
         raising = self.errors == "raise"
@@ -700,6 +710,14 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                         if new_ir is not None:
                             stats["compiled"] += 1
                             cache.put_ir(task.program_key, new_ir)
+                        rows = [s.index for s in group]
+                        n_tok = len(encoded.token_ids)
+                        if text_coverage(n_tok, rt.model.config) < n_tok:
+                            stats["text_partial"] += 1
+                            truncated["text"] += rows
+                        if encoded.num_nodes_total > len(encoded.node_kind):
+                            stats["graph_cut"] += 1
+                            truncated["graph"] += rows
                         batcher.add(task.key, encoded)
                         continue
                     exc = result[1]
@@ -722,6 +740,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         stats["failed"] = len(self.failures_)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         self.transform_stats_ = stats
+        self.truncated_ = {k: sorted(v) for k, v in truncated.items()}
         if self.failures_:
             first = self.failures_[0]
             warnings.warn(

@@ -185,6 +185,29 @@ def test_order_subset_and_duplicate_invariance(tiny_model_dir):
     np.testing.assert_allclose(dup, Z[[1, 1, 0]], rtol=0, atol=1e-6)
 
 
+def test_truncation_is_reported(tiny_model_dir, tmp_path):
+    """Programs longer than the model reads, or with graphs cut, are counted and named."""
+    import json
+    import shutil
+
+    folder = tmp_path / "cut-model"
+    shutil.copytree(tiny_model_dir, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg.update(max_windows=2, max_graph_nodes=20)  # reads at most 64 + 48 tokens, keeps 20 nodes
+    (folder / "config.json").write_text(json.dumps(cfg))
+    small = "__kernel void z(__global int *a) { a[0] = 0; }"  # 54 tokens, 5 nodes
+    big = SMALL_PROGRAMS[1]  # 144 tokens, 28 nodes
+    est = make(folder, cache=False)
+    Z = est.fit_transform([small, big, big])
+    assert np.isfinite(Z).all()
+    st = est.transform_stats_
+    assert st["text_partial"] == 1 and st["graph_cut"] == 1  # one computation for the two copies
+    assert est.truncated_ == {"text": [1, 2], "graph": [1, 2]}
+    full = make(tiny_model_dir, cache=False)
+    full.fit_transform([big])
+    assert full.transform_stats_["text_partial"] == 0 and full.truncated_ == {"text": [], "graph": []}
+
+
 def test_input_kinds(tiny_model_dir, tmp_path):
     paths = []
     for i, src in enumerate(SMALL_PROGRAMS[:3]):
