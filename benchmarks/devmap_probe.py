@@ -8,6 +8,13 @@ markdown table.  Cheaper than ``benchmarks/devmap.py`` (one head, no baselines):
 comparing pre-training runs.
 
     python benchmarks/devmap_probe.py A=run_a.npz B=run_b.npz R=random.npz [--data DIR]
+        [--heads logreg hgb] [--seeds 3] [--baseline R]
+
+``--seeds K`` repeats the cross-validation with K fold partitions (seeds 204, 205, ...) and
+averages, which shrinks the partition noise that makes one-point differences unreadable.
+``--baseline R`` adds a paired summary: for every other run and feature variant, the mean
+difference to the same variant of R over every (platform, protocol, head, seed) and in how
+many of them the run is ahead.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devmap import _default_data, evaluate, log_aux  # noqa: E402
+from devmap import SEED, _default_data, evaluate, log_aux  # noqa: E402
 from sklearn_mirencoder.datasets import load_devmap  # noqa: E402
 
 COLUMNS = ["amd/stratified", "amd/grouped", "nvidia/stratified", "nvidia/grouped"]
@@ -33,10 +40,14 @@ def main(argv=None) -> int:
     ap.add_argument("runs", nargs="+", help="LABEL=embeddings.npz")
     ap.add_argument("--data", type=Path, default=None, help="local copy of devmap-cgo17")
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--heads", nargs="+", default=["logreg"], choices=("logreg", "hgb"))
+    ap.add_argument("--seeds", type=int, default=1, help="fold partitions to average over")
+    ap.add_argument("--baseline", default=None, help="label of the run to compare the others with")
     args = ap.parse_args(argv)
     runs = dict(r.split("=", 1) for r in args.runs)
     data = args.data or _default_data()
     acc = collections.defaultdict(dict)
+    cells = collections.defaultdict(dict)  # (features, head) -> (column, seed) -> accuracy
     for plat in ("amd", "nvidia"):
         b = load_devmap(plat, local_path=data)
         aux = log_aux(b)
@@ -52,15 +63,41 @@ def main(argv=None) -> int:
             feats[f"{label} graph + aux"] = (Z[:, h : 3 * h], aux)
             feats[f"{label} fused + aux"] = (Z[:, 3 * h :], aux)
         for protocol in ("stratified", "grouped"):
-            df = evaluate(feats, b, protocol, ["logreg"], n_splits=10, n_jobs=args.n_jobs)
-            for r in df.itertuples():
-                acc[r.features][f"{plat}/{protocol}"] = 100 * r.accuracy
+            for i in range(args.seeds):
+                df = evaluate(feats, b, protocol, args.heads, n_splits=10, seed=SEED + i, n_jobs=args.n_jobs)
+                for r in df.itertuples():
+                    cells[(r.features, r.head)][(f"{plat}/{protocol}", i)] = 100 * r.accuracy
+    for (name, head), d in cells.items():
+        label = name if len(args.heads) == 1 else f"{name} ({head})"
+        for c in COLUMNS:
+            acc[label][c] = float(np.mean([d[(c, i)] for i in range(args.seeds)]))
     print("| features | " + " | ".join(COLUMNS) + " | mean |")
     print("|---|" + "---:|" * (len(COLUMNS) + 1))
     for name, d in acc.items():
         v = [d[c] for c in COLUMNS]
         print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
+    if args.baseline:
+        print()
+        print(paired_summary(cells, runs, args.baseline, args.heads))
     return 0
+
+
+def paired_summary(cells, runs, baseline: str, heads) -> str:
+    """Markdown: each run's feature variants against the baseline's, paired cell by cell."""
+    lines = [f"| features | head | mean difference to {baseline} (points) | ahead in | min | max |",
+             "|---|---|---:|---:|---:|---:|"]
+    for label in runs:
+        if label == baseline:
+            continue
+        for suffix in ("", " + aux", " text + aux", " graph + aux", " fused + aux"):
+            for head in heads:
+                mine, base = cells.get((label + suffix, head)), cells.get((baseline + suffix, head))
+                if not mine or not base:
+                    continue
+                diff = np.array([mine[k] - base[k] for k in sorted(mine)])
+                lines.append(f"| {label}{suffix} | {head} | {diff.mean():+.2f} | {int((diff > 0).sum())}/{diff.size} "
+                             f"| {diff.min():+.1f} | {diff.max():+.1f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ SHA-256 sums, and caches them in a *data home*:
 
 1. the ``data_home`` argument, else
 2. the environment variable ``MIRENCODER_DATA``, else
-3. ``~/.cache/sklearn-mirencoder/datasets``.
+3. ``$XDG_CACHE_HOME/sklearn-mirencoder/datasets`` (``~/.cache/...`` without ``XDG_CACHE_HOME``).
 
 ``local_path=`` reads a copy you already have instead (nothing is downloaded or cached);
 ``download=False`` never touches the network.  Files are fetched from
@@ -168,10 +168,13 @@ class TaskSpec:
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     """The folder where downloaded data sets are cached (created if needed).
 
-    ``data_home``, else ``$MIRENCODER_DATA``, else ``~/.cache/sklearn-mirencoder/datasets``.
+    ``data_home``, else ``$MIRENCODER_DATA``, else ``$XDG_CACHE_HOME/sklearn-mirencoder/datasets``
+    (``~/.cache/...`` without ``XDG_CACHE_HOME``), beside the embedding cache of ``cache=True``.
     """
     if data_home is None:
-        data_home = os.environ.get(DATA_HOME_ENV) or Path("~/.cache/sklearn-mirencoder/datasets")
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg).expanduser() if xdg else Path("~/.cache")
+        data_home = os.environ.get(DATA_HOME_ENV) or base / "sklearn-mirencoder" / "datasets"
     path = Path(os.fspath(data_home)).expanduser()
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -685,7 +688,7 @@ def load_devmap(
     platform : {"amd", "nvidia"}, default="amd"
         AMD Tahiti 7970 or NVIDIA GTX 970, each against an Intel Core i7-3820.
     data_home : path-like, optional
-        Cache folder (default ``$MIRENCODER_DATA`` or ``~/.cache/sklearn-mirencoder/datasets``).
+        Cache folder (default: :func:`get_data_home`).
     local_path : path-like, optional
         A folder holding ``cgo17-amd.csv``/``cgo17-nvidia.csv`` and ``kernels_ir/`` or
         ``kernels_ir.tar.gz``; read in place (checked against the pinned checksums).

@@ -315,3 +315,13 @@ def test_evaluate_on_a_subset(devmap):
         assert set(df["protocol"]) == {protocol}
     oracle = bench.oracle_row(sub)
     assert oracle["speedup_geomean"] >= 1.0 and oracle["speedup_mean"] >= df["speedup_mean"].max() - 1e-9
+
+
+def test_data_home_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("MIRENCODER_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert datasets.get_data_home() == tmp_path / "xdg" / "sklearn-mirencoder" / "datasets"
+    monkeypatch.setenv("MIRENCODER_DATA", str(tmp_path / "mine"))
+    assert datasets.get_data_home() == tmp_path / "mine"
+    assert datasets.get_data_home(tmp_path / "given") == tmp_path / "given"
+    assert (tmp_path / "given").is_dir()
