@@ -363,7 +363,7 @@ def run_task(task: Task) -> dict:
         if n_inst == 0:
             rec["outcome"] = EMPTY  # declarations only (headers, disabled code): no graph to learn from
         else:
-            _write_atomic(Path(task.out) / "ir" / h[:2] / f"{h}.ll", text)
+            _write_atomic(module_path(task.out, h), text)
             rec["outcome"] = "ok"
     except BaseException as exc:  # noqa: BLE001 - every failure is recorded, none is fatal
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -565,6 +565,16 @@ def build(
 
 # ----------------------------------------------------------------------------------------------
 # split
+
+
+def module_path(out: str | os.PathLike, h: str) -> Path:
+    """Where a built corpus keeps the module of hash ``h``: ``OUT/ir/<h[:2]>/<h>.ll``."""
+    return Path(out) / "ir" / h[:2] / f"{h}.ll"
+
+
+def _manifest_text(records) -> str:
+    """Manifest records as JSON lines (the format of ``OUT/manifest.jsonl``)."""
+    return "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
 
 
 def _modules(records: list[dict]) -> list[dict]:
@@ -781,7 +791,7 @@ def pack(out: str | os.PathLike, to: str | os.PathLike, which: str = "all", max_
     # modules of one package and file side by side: xz finds their common text (about 10% smaller)
     mods = sorted(mods, key=lambda m: (m["package"], m["file"], m["opt"]))
     for m in mods:
-        p = out / "ir" / m["hash"][:2] / f"{m['hash']}.ll"
+        p = module_path(out, m["hash"])
         if p.exists():
             entries.append((m["hash"], p, p.stat().st_size))
     missing = len(mods) - len(entries)
@@ -832,7 +842,7 @@ def _drop_estimate(entries, records, max_bytes: int, sample: int = 300) -> list[
     picked = rng.sample(entries, min(sample, len(entries)))
     raw = b"".join(p.read_bytes() for _, p, _ in picked)
     ratio = len(lzma.compress(raw, preset=6)) / max(len(raw), 1)
-    manifest = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode()
+    manifest = _manifest_text(records).encode()
     fixed = len(lzma.compress(manifest, preset=6)) + 4096
     total = sum(e[2] for e in entries)
     budget = (max_bytes * 0.97 - fixed) / ratio
@@ -873,8 +883,7 @@ def _write_tar(to: Path, out: Path, kept, info, records, split_info, which) -> N
             ti.mtime = 0
             tar.addfile(ti, io.BytesIO(data))
 
-        add_bytes("corpus/manifest.jsonl",
-                  "".join(json.dumps(r, sort_keys=True) + "\n" for r in manifest_records).encode())
+        add_bytes("corpus/manifest.jsonl", _manifest_text(manifest_records).encode())
         if split_info is not None:
             add_bytes("corpus/split.json", (json.dumps(split_info, indent=2) + "\n").encode())
         if (out / STATS).exists():
@@ -1119,7 +1128,7 @@ def subset(
     seen: set[str] = set()
     for src in sources:
         for r in _modules(read_manifest(src)):
-            f = src / "ir" / r["hash"][:2] / f"{r['hash']}.ll"
+            f = module_path(src, r["hash"])
             if r["hash"] in seen or not f.is_file() or (max_bytes and f.stat().st_size > max_bytes):
                 continue
             seen.add(r["hash"])
@@ -1138,18 +1147,17 @@ def subset(
     records = []
     for name, rows in chosen.items():
         for r, f in rows:
-            dst = out / "ir" / r["hash"][:2] / f.name
+            dst = module_path(out, r["hash"])
             dst.parent.mkdir(parents=True, exist_ok=True)
             if link:
                 os.symlink(f.resolve(), dst)
             else:
                 shutil.copyfile(f, dst)
             records.append(r)
-    with open(out / MANIFEST, "w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    (out / MANIFEST).write_text(_manifest_text(records), encoding="utf-8")
     pkgs = {name: sorted({r["package"] for r, _ in rows}) for name, rows in chosen.items()}
     counts = {name: dict(Counter(r.get("language") for r, _ in rows)) for name, rows in chosen.items()}
-    (out / "split.json").write_text(json.dumps({**pkgs, "by": "package", "from": [str(s) for s in sources],
+    (out / SPLIT).write_text(json.dumps({**pkgs, "by": "package", "from": [str(s) for s in sources],
                                                 "counts": counts}, indent=1, sort_keys=True))
     for name in chosen:
         log(f"{name}: {len(chosen[name])} modules from {len(pkgs[name])} packages {counts[name]}")

@@ -499,7 +499,8 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     n_params = count_parameters(encoder)
     log(
         "start", step=step, steps=args.steps, resumed=ckpt is not None, world_size=dist.world, device=str(device),
-        amp=amp, parameters=n_params, init_from=str(init_dir) if init_dir is not None else None, config=config.to_dict(), pretrain_config=pcfg.to_dict(),
+        amp=amp, parameters=n_params, init_from=str(init_dir) if init_dir is not None else None,
+        config=config.to_dict(), pretrain_config=pcfg.to_dict(),
         train_programs=len(train_set), val_programs=len(val_set) if val_set is not None else 0,
         eval_on="val" if val_set is not None else "train",
         bad_files={s: ix.get("bad", {}) for s, ix in indexes.items()}, args=vars(args),

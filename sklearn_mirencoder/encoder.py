@@ -732,8 +732,10 @@ class MIREncoder(nn.Module):
         from .tokens import IRTokenizer
 
         path = Path(os.fspath(pretrained))
-        if not path.is_dir():
-            path = _download(str(pretrained), revision)
+        if not path.is_dir():  # a Hub repository id: the same download, cache and checks as MIRTransformer
+            from .hub import resolve_model
+
+            path = resolve_model(str(pretrained), revision=revision).path
         cfg_file = path / CONFIG_NAME
         if not cfg_file.is_file():
             raise ModelLoadError(f"{path}: no {CONFIG_NAME}; not a saved MIREncoder folder")
@@ -840,14 +842,6 @@ def load_state_strict(module: nn.Module, state: dict[str, torch.Tensor], *, sour
 
 def _short(items: list[str], n: int = 8) -> str:
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
-
-
-def _download(repo_id: str, revision: str | None) -> Path:
-    """A Hub repository's model folder, through :func:`hub.resolve_model`: the same
-    download, cache, offline handling, typed errors and checksum checks as MIRTransformer."""
-    from .hub import resolve_model
-
-    return resolve_model(repo_id, revision=revision).path
 
 
 def _atomic_write_text(file: Path, text: str) -> None:
