@@ -63,7 +63,12 @@ Fusion and output
     ============  =======================================  ===========================
 
 Inference is deterministic: :meth:`MIREncoder.embed` runs in ``eval()`` mode (no dropout)
-under :func:`torch.inference_mode`; on CPU the same batch gives bitwise the same output.
+under :func:`torch.inference_mode`; on CPU the same batch gives bitwise the same output,
+whatever the number of torch threads.  A program's vector does not depend on the other
+programs of its batch when they have as many text tokens up to the window as it has (how
+:class:`~sklearn_mirencoder.transformer.MIRTransformer` batches): the fused projection is
+computed one program at a time, since a matrix product over a batch rounds differently from
+one over a single row.
 
 Saving and loading use the Hugging Face layout: ``config.json``, ``model.safetensors``
 (or HF-style shards with ``model.safetensors.index.json``) and ``tokenizer.json`` in one
@@ -587,7 +592,12 @@ class MIREncoder(nn.Module):
                 graph = self.graph_vectors(batch)
                 parts.append(graph)
             if modality == "both":
-                parts.append(0.5 * (self.text_projection(text) + self.graph_projection(graph)))
+                # row by row: as a (1, H) product a program's fused vector is bitwise the same
+                # in any batch (a (B, H) matrix product rounds differently with B)
+                parts.append(torch.cat([
+                    0.5 * (self.text_projection(text[i : i + 1]) + self.graph_projection(graph[i : i + 1]))
+                    for i in range(b)
+                ]))
             return torch.cat(parts, dim=1).float()
         finally:
             self.train(was_training)
