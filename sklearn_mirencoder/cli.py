@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_model_args(p)
     p.add_argument("--modality", choices=("both", "text", "graph"), default="both", help="features (default both)")
     _add_compile_args(p)
-    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel front-end workers (default 1)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers: the front end, and the model on a CPU (default 1)")
     p.add_argument("--errors", choices=("raise", "nan"), default="raise",
                    help="a program that fails: stop (raise, default) or get a row of NaN (nan)")
     p.add_argument("--batch-size", type=int, default=16, help="programs per forward pass (default 16)")

@@ -442,6 +442,12 @@ def load_model(source: ModelSource, *, device: str = "cpu", digest: str | None =
     return model
 
 
+def loaded_model(digest: str, device: str = "cpu"):
+    """The model :func:`load_model` keeps for (``digest``, ``device``), or None."""
+    with _MODELS_LOCK:
+        return _MODELS.get((digest, str(device)))
+
+
 def clear_loaded_models() -> None:
     """Forget the models :func:`load_model` keeps."""
     with _MODELS_LOCK:

@@ -27,12 +27,17 @@ How a call works
    cluster.  Every failure is caught per sample inside the worker; a worker process that
    dies (LLVM crashing, memory) costs only the sample that killed it (see
    :class:`WorkerCrashError`).
-4. **Encode** (parent process, on ``device``): batches of ``batch_size`` programs go
-   through the model while the workers compile the next ones.  Programs shorter than the
-   model's text window are batched only with programs of the same length, so no program is
-   padded because of another: a program's vector depends on the rest of its batch only
-   through float32 rounding in the fused projection (below 1e-6).  The same inputs give
-   bitwise the same matrix in every run, whatever ``n_jobs`` or the joblib backend.
+4. **Encode** (``encode_in``).  In the parent process, on ``device``: batches of
+   ``batch_size`` programs go through the model while the workers compile the next ones.
+   Or, by default when the model runs on the CPU with more than one worker, in the
+   workers: each encodes the programs it compiled (one forward pass per program, the
+   weights loaded once per worker process), so the model's cost, most of the total on a
+   CPU, is spread over the workers too.  Programs shorter than the model's text window are
+   batched only with programs of the same length, so no program is padded because of
+   another, and the fused projection is computed one program at a time: a program's vector
+   does not depend on its batch, nor on the number of torch threads.  The same inputs give
+   bitwise the same matrix in every run, whatever ``n_jobs``, ``encode_in`` or the joblib
+   backend.
 
 Errors
 ------
@@ -87,6 +92,7 @@ __all__ = [
 _MODALITIES = ("both", "text", "graph")
 _INPUTS = ("content", "filename", "file")
 _ERRORS = ("raise", "nan")
+_ENCODE_IN = ("auto", "parent", "workers")
 #: Files larger than this are refused (as the front end does for content).
 _MAX_SOURCE_BYTES = 4_000_000
 _RAISE_HINT = " (pass errors='nan' to get a row of NaN for programs that fail instead)"
@@ -149,7 +155,10 @@ class _WorkerContext:
     """What every task needs besides its program: tokenizer (as JSON), model limits and
     compile options.  Plain data only; workers rebuild the tokenizer once per process."""
 
-    def __init__(self, tokenizer, config, compiler, opt_flags, extra_flags, timeout, max_source_bytes=_MAX_SOURCE_BYTES):
+    def __init__(
+        self, tokenizer, config, compiler, opt_flags, extra_flags, timeout, max_source_bytes=_MAX_SOURCE_BYTES,
+        encoder=None,
+    ):
         import hashlib
 
         self.tokenizer_json = tokenizer.to_str()
@@ -161,6 +170,7 @@ class _WorkerContext:
         self.extra_flags = extra_flags
         self.timeout = timeout
         self.max_source_bytes = max_source_bytes
+        self.encoder = encoder  # an _EncoderSpec: encode in the worker too
 
     def __sizeof__(self) -> int:  # dask scatters arguments above 1 kB once per call
         return len(self.tokenizer_json) + 1024
@@ -176,10 +186,69 @@ class _WorkerContext:
         return tok
 
 
-def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
-    """Run one program through the front end; never raises for a problem of the sample.
+class _EncoderSpec(NamedTuple):
+    """Which weights a worker loads to encode (``encode_in="workers"``); plain data."""
 
-    Returns ``("ok", EncodedProgram, new_ir_text_or_None)`` or ``("error", exception)``.
+    kind: str  # "bundled", "folder" or "hub"
+    path: str
+    repo_id: str | None
+    commit: str | None
+    digest: str
+    modality: str
+    local_files_only: bool
+
+
+def _worker_model(spec: _EncoderSpec):
+    """The CPU model of ``spec`` in this process: loaded once per process (kept by
+    :func:`~sklearn_mirencoder.hub.load_model`), from the parent's folder when this process
+    can read it, else found again (bundled weights, or the Hub at the same commit), and
+    refused unless its digest is the parent's."""
+    from .hub import loaded_model
+
+    model = loaded_model(spec.digest, "cpu")
+    if model is not None:
+        return model
+    path = Path(spec.path)
+    if path.is_dir():
+        source = ModelSource(spec.kind, path, repo_id=spec.repo_id, revision=spec.commit, commit=spec.commit)
+    elif spec.kind == "bundled":
+        source = resolve_model(None)
+    elif spec.kind == "hub":
+        source = resolve_model(spec.repo_id, revision=spec.commit, local_files_only=spec.local_files_only)
+    else:
+        import socket
+
+        raise ModelLoadError(
+            f"the model folder {spec.path} cannot be read by the worker process on {socket.gethostname()}; copy "
+            "it to the same path on every worker machine, or pass encode_in='parent' to encode in the calling "
+            "process"
+        )
+    digest = weights_digest(source.path)
+    if digest != spec.digest:
+        raise ModelLoadError(
+            f"the worker process found other weights at {source.path} (digest {digest[:12]}..., the calling "
+            f"process uses {spec.digest[:12]}...); install the same weights on every worker, or pass "
+            "encode_in='parent'"
+        )
+    return load_model(source, device="cpu", digest=digest)
+
+
+def _encode_one(model, encoded, modality: str) -> np.ndarray:
+    """One program's vector (a batch of one: bitwise the same as in any batch the parent
+    would have made, see :mod:`~sklearn_mirencoder.encoder`)."""
+    from .featurize import collate
+
+    vec = model.embed(collate([encoded], model.config), modality)[0]
+    return vec.detach().cpu().numpy().astype(np.float32, copy=False)
+
+
+def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
+    """Run one program through the front end (and the model, when ``ctx.encoder`` says so);
+    never raises for a problem of the sample.
+
+    Returns ``("ok", payload, new_ir_text_or_None, (text_partial, graph_cut))`` -- the
+    payload an :class:`~sklearn_mirencoder.featurize.EncodedProgram`, or its vector (a
+    float32 array) when encoded here -- or ``("error", exception)``.
     """
     from .featurize import encode_program
     from .frontend import program_from_ir
@@ -203,8 +272,10 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
         else:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
         program = program_from_ir(ir)
-        encoded = encode_program(program, ctx.tokenizer, types.SimpleNamespace(**ctx.config), name=task.name)
-        return ("ok", encoded, new_ir)
+        config = types.SimpleNamespace(**ctx.config)
+        encoded = encode_program(program, ctx.tokenizer, config, name=task.name)
+        n_tok = len(encoded.token_ids)
+        cut = (text_coverage(n_tok, config) < n_tok, encoded.num_nodes_total > len(encoded.node_kind))
     except MIREncoderError as exc:
         return ("error", exc)
     except Exception as exc:  # a bug must cost one sample, and say so
@@ -216,6 +287,10 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
                 sample=task.name,
             ),
         )
+    if ctx.encoder is None:
+        return ("ok", encoded, new_ir, cut)
+    # not the sample's problem if this fails (unloadable weights, memory): it propagates
+    return ("ok", _encode_one(_worker_model(ctx.encoder), encoded, ctx.encoder.modality), new_ir, cut)
 
 
 def _is_worker_death(exc: BaseException) -> bool:
@@ -409,13 +484,23 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         :class:`~sklearn_mirencoder.errors.InputError` before anything is compiled;
         ``None``: no limit.
     n_jobs : int, default=None
-        Worker processes (or threads, per the joblib backend) for the front end.  ``None``
-        means 1 unless a :func:`joblib.parallel_config` context says otherwise, e.g.
-        ``parallel_config("dask")`` runs it on a dask cluster; ``-1`` uses all cores.
-        Encoding always runs in the calling process.
+        Worker processes (or threads, per the joblib backend) for the front end, and for the
+        model as ``encode_in`` says.  ``None`` means 1 unless a :func:`joblib.parallel_config`
+        context says otherwise, e.g. ``parallel_config("dask")`` runs it on a dask cluster;
+        ``-1`` uses all cores.
+    encode_in : {"auto", "parent", "workers"}, default="auto"
+        Where programs go through the model.  ``"parent"``: in the calling process, in
+        batches of ``batch_size``, on ``device``, while the workers compile the next
+        programs.  ``"workers"``: each worker also encodes the programs it compiled, on its
+        CPU, one program per forward pass (each worker process loads the weights once; on a
+        cluster the workers must be able to read the model folder, or reach the bundled
+        weights or the Hub).  ``"auto"``: ``"workers"`` when the model runs on the CPU and
+        the front end gets more than one worker (``n_jobs`` or the active joblib backend),
+        else ``"parent"`` -- on a CPU the model is most of the cost, so it must scale with
+        the workers.  The output is bitwise the same either way.
     batch_size : int, default=16
-        Programs per forward pass of the model (memory and speed; the result is the same up
-        to float32 rounding).
+        Programs per forward pass of the model in the calling process (memory and speed,
+        not the result).
     device : str, default="cpu"
         Where the model runs: ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``, or ``"auto"``
         (CUDA when available).  An unavailable device raises
@@ -500,6 +585,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         timeout=60.0,
         max_source_bytes=_MAX_SOURCE_BYTES,
         n_jobs=None,
+        encode_in="auto",
         batch_size=16,
         device="cpu",
         cache=None,
@@ -518,6 +604,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self.timeout = timeout
         self.max_source_bytes = max_source_bytes
         self.n_jobs = n_jobs
+        self.encode_in = encode_in
         self.batch_size = batch_size
         self.device = device
         self.cache = cache
@@ -687,11 +774,18 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     )
                 )
 
-            # -- front end in workers, encoding here
+            # -- front end in workers; encoding here or there
             if tasks:
+                encoder = None
+                if self._encode_in_workers(rt):
+                    src = rt.source
+                    encoder = _EncoderSpec(
+                        src.kind, str(src.path), src.repo_id, src.commit or src.revision, rt.digest, self.modality,
+                        bool(self.local_files_only),
+                    )
                 ctx = _WorkerContext(
                     rt.model.tokenizer, rt.model.config, compiler_info, opt if self.opt_flags is not None else None,
-                    extra, self.timeout, self.max_source_bytes,
+                    extra, self.timeout, self.max_source_bytes, encoder,
                 )
 
                 def done(keys, vecs):
@@ -706,19 +800,21 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                 for task, result in self._run_frontend(tasks, ctx):
                     group = groups[task.key]
                     if result[0] == "ok":
-                        _, encoded, new_ir = result
+                        _, payload, new_ir, (text_partial, graph_cut) = result
                         if new_ir is not None:
                             stats["compiled"] += 1
                             cache.put_ir(task.program_key, new_ir)
                         rows = [s.index for s in group]
-                        n_tok = len(encoded.token_ids)
-                        if text_coverage(n_tok, rt.model.config) < n_tok:
+                        if text_partial:
                             stats["text_partial"] += 1
                             truncated["text"] += rows
-                        if encoded.num_nodes_total > len(encoded.node_kind):
+                        if graph_cut:
                             stats["graph_cut"] += 1
                             truncated["graph"] += rows
-                        batcher.add(task.key, encoded)
+                        if isinstance(payload, np.ndarray):  # encoded in the worker
+                            done([task.key], payload[None])
+                        else:
+                            batcher.add(task.key, payload)
                         continue
                     exc = result[1]
                     if isinstance(exc, CompilerNotFoundError) or not isinstance(exc, FrontendError):
@@ -817,6 +913,13 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, (int, np.integer)) or self.n_jobs == 0
         ):
             raise ValueError(f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}")
+        if self.encode_in not in _ENCODE_IN:
+            raise ValueError(f"encode_in must be one of {_ENCODE_IN}, got {self.encode_in!r}")
+        if self.encode_in == "workers" and isinstance(self.device, str) and self.device not in ("cpu", "auto"):
+            raise ValueError(
+                f"encode_in='workers' runs the model on the workers' CPUs, but device={self.device!r}; pass "
+                "encode_in='parent' (or 'auto') to use that device, or device='cpu'"
+            )
         if not (self.cache is None or isinstance(self.cache, (bool, str, os.PathLike))):
             raise ValueError(f"cache must be None, True, False or a folder, got {self.cache!r}")
         if self.revision is not None and not isinstance(self.revision, str):
@@ -949,6 +1052,15 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     ),
                 )
             yield task, result
+
+    def _encode_in_workers(self, rt: _Runtime) -> bool:
+        if self.encode_in == "workers":
+            return True
+        if self.encode_in == "parent" or rt.device != "cpu":
+            return False
+        from joblib import effective_n_jobs
+
+        return effective_n_jobs(self.n_jobs) > 1
 
     def _model_ref(self):
         return os.fspath(self.model) if isinstance(self.model, os.PathLike) else self.model

@@ -117,6 +117,8 @@ def test_init_loads_nothing_and_validates_nothing(tiny_model_dir):
         ({"batch_size": 0}, "batch_size"),
         ({"n_jobs": 0}, "n_jobs"),
         ({"cache": 3}, "cache"),
+        ({"encode_in": "gpu"}, "encode_in"),
+        ({"encode_in": "workers", "device": "cuda"}, "encode_in='parent'"),
     ],
 )
 def test_bad_parameters_raise_at_fit(tiny_model_dir, params, match):
@@ -332,6 +334,11 @@ def test_deterministic_across_runs_jobs_and_dask(tiny_model_dir, devmap_subset):
     ref = make(tiny_model_dir, cache=False, n_jobs=1).fit_transform(X)
     np.testing.assert_array_equal(make(tiny_model_dir, cache=False, n_jobs=1).fit_transform(X), ref)
     np.testing.assert_array_equal(make(tiny_model_dir, cache=False, n_jobs=2).fit_transform(X), ref)
+    # the model in the parent (batches) or in the workers (one program at a time): the same bits
+    for n_jobs in (1, 2):
+        for where in ("parent", "workers"):
+            Z = make(tiny_model_dir, cache=False, n_jobs=n_jobs, encode_in=where).fit_transform(X)
+            np.testing.assert_array_equal(Z, ref, err_msg=f"n_jobs={n_jobs}, encode_in={where}")
 
     distributed = pytest.importorskip("distributed")
     from joblib import parallel_config
@@ -342,9 +349,59 @@ def test_deterministic_across_runs_jobs_and_dask(tiny_model_dir, devmap_subset):
         est = make(tiny_model_dir, cache=False)  # n_jobs=None: the active backend decides
         with parallel_config("dask"):
             Z = est.fit_transform(X)
-        # the front end really ran on the cluster's workers
+        # the front end really ran on the cluster's workers, and so did the model (encode_in="auto")
         assert any(client.run(lambda: "sklearn_mirencoder.frontend" in __import__("sys").modules).values())
+        assert any(client.run(lambda: len(__import__("sklearn_mirencoder.hub").hub._MODELS)).values())
     np.testing.assert_array_equal(Z, ref)
+
+
+def test_auto_encodes_in_workers_only_with_several_workers_on_cpu(tiny_model_dir):
+    from joblib import parallel_config
+
+    rt = make(tiny_model_dir).fit()._runtime
+    assert not make(tiny_model_dir)._encode_in_workers(rt)  # n_jobs=None: one job
+    assert make(tiny_model_dir, n_jobs=2)._encode_in_workers(rt)
+    assert not make(tiny_model_dir, n_jobs=2, encode_in="parent")._encode_in_workers(rt)
+    assert make(tiny_model_dir, encode_in="workers")._encode_in_workers(rt)
+    with parallel_config(n_jobs=2):
+        assert make(tiny_model_dir)._encode_in_workers(rt)
+    assert not make(tiny_model_dir, n_jobs=2)._encode_in_workers(rt._replace(device="cuda"))
+
+
+def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, tmp_path):
+    import shutil
+
+    from sklearn_mirencoder.transformer import _EncoderSpec, _worker_model
+
+    digest = hub.weights_digest(tiny_model_dir)
+    hub.clear_loaded_models()
+    spec = _EncoderSpec("folder", str(tiny_model_dir), None, None, digest, "both", False)
+    model = _worker_model(spec)
+    assert _worker_model(spec) is model  # once per process
+    hub.clear_loaded_models()
+    gone = tmp_path / "elsewhere"
+    with pytest.raises(ModelLoadError, match=r"cannot be read by the worker.*encode_in='parent'"):
+        _worker_model(spec._replace(path=str(gone)))
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    with pytest.raises(ModelLoadError, match="other weights"):
+        _worker_model(spec._replace(path=str(copy), digest="0" * 64))
+    if hub.bundled_dir().is_dir():  # the bundled weights are found again from the package
+        bundled = hub.resolve_model(None)
+        spec_b = _EncoderSpec("bundled", str(gone), None, None, hub.weights_digest(bundled.path), "both", False)
+        assert _worker_model(spec_b).config.hidden > 0
+    hub.clear_loaded_models()
+
+
+def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypatch):
+    from sklearn_mirencoder import transformer
+
+    def boom(spec):
+        raise ModelLoadError("no weights here")
+
+    monkeypatch.setattr(transformer, "_worker_model", boom)
+    with pytest.raises(ModelLoadError, match="no weights here"):  # not a sample's failure, not a NaN row
+        make(tiny_model_dir, cache=False, encode_in="workers", errors="nan").fit_transform(SMALL_PROGRAMS[:2])
 
 
 # --------------------------------------------------------------------------------------
