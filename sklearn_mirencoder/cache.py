@@ -149,12 +149,16 @@ def program_key(
     )
 
 
-def embedding_key(program: str, *, weights: str, modality: str) -> str:
-    """The key of one program's embedding: its :func:`program_key`, the weights' digest
-    and the modality."""
+def embedding_key(program: str, *, weights: str, modality: str, graph_builder: str | None = None) -> str:
+    """The key of one program's embedding: its :func:`program_key`, the weights' digest,
+    the modality and, unless it is the default ProGraML one, the graph builder's identity
+    (:func:`~sklearn_mirencoder.transformer.graph_builder_id`)."""
     from . import __version__
 
-    return _digest(["mirencoder-embedding", FORMAT, __version__, program, weights, modality])
+    parts = ["mirencoder-embedding", FORMAT, __version__, program, weights, modality]
+    if graph_builder is not None:
+        parts.append("graph-builder:" + graph_builder)
+    return _digest(parts)
 
 
 # ------------------------------------------------------------------------------- memory

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import FrontendError, GraphError, InputError, MIREncoderError
-from .graph import GraphBuilder, ProgramGraph, get_graph_builder
+from .graph import GraphBuilder, ProGraMLBuilder, ProgramGraph, get_graph_builder
 from .ir import IRModule, load_file, to_ir
 from .tokens import IRTokenizer, ir_words, normalize_ir
 
@@ -168,6 +168,16 @@ def program_from_ir(
     builder = get_graph_builder(graph_builder)
     try:
         graph = builder.build(ir)
+        if not isinstance(builder, ProGraMLBuilder):
+            # another builder's graph must keep the invariants the encoder relies on
+            # (kinds and flows it knows, endpoints in range); ours are tested to
+            if not isinstance(graph, ProgramGraph):
+                raise GraphError(
+                    f"the {getattr(builder, 'name', type(builder).__name__)} graph builder returned "
+                    f"{type(graph).__name__}, not a ProgramGraph",
+                    sample=ir.name,
+                )
+            graph.validate()
     except MIREncoderError:
         raise
     except Exception as exc:  # a builder bug must still name the sample, not kill the batch

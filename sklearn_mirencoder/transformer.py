@@ -157,7 +157,7 @@ class _WorkerContext:
 
     def __init__(
         self, tokenizer, config, compiler, opt_flags, extra_flags, timeout, max_source_bytes=_MAX_SOURCE_BYTES,
-        encoder=None,
+        encoder=None, graph_builder=None,
     ):
         import hashlib
 
@@ -171,6 +171,7 @@ class _WorkerContext:
         self.timeout = timeout
         self.max_source_bytes = max_source_bytes
         self.encoder = encoder  # an _EncoderSpec: encode in the worker too
+        self.graph_builder = graph_builder  # None (ProGraML) or a builder instance
 
     def __sizeof__(self) -> int:  # dask scatters arguments above 1 kB once per call
         return len(self.tokenizer_json) + 1024
@@ -271,7 +272,7 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
             new_ir = ir.text
         else:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
-        program = program_from_ir(ir)
+        program = program_from_ir(ir, graph_builder=ctx.graph_builder)
         config = types.SimpleNamespace(**ctx.config)
         encoded = encode_program(program, ctx.tokenizer, config, name=task.name)
         n_tok = len(encoded.token_ids)
@@ -291,6 +292,27 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
         return ("ok", encoded, new_ir, cut)
     # not the sample's problem if this fails (unloadable weights, memory): it propagates
     return ("ok", _encode_one(_worker_model(ctx.encoder), encoded, ctx.encoder.modality), new_ir, cut)
+
+
+def graph_builder_id(builder) -> str | None:
+    """What identifies a graph builder in cache keys: ``None`` for the default ProGraML
+    builder, else its class, ``name`` and a digest of its pickled state (so two instances
+    with other settings do not share embeddings)."""
+    import hashlib
+    import pickle
+
+    from .graph import ProGraMLBuilder
+
+    if builder is None or type(builder) is ProGraMLBuilder:
+        return None
+    cls = type(builder)
+    try:
+        state = pickle.dumps(builder, protocol=4)
+    except Exception:  # e.g. defined in a notebook with unpicklable members: cloudpickle then
+        from joblib.externals import cloudpickle
+
+        state = cloudpickle.dumps(builder, protocol=4)
+    return f"{cls.__module__}.{cls.__qualname__}:{getattr(builder, 'name', '')}:{hashlib.sha256(state).hexdigest()}"
 
 
 def _is_worker_death(exc: BaseException) -> bool:
@@ -488,6 +510,15 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         model as ``encode_in`` says.  ``None`` means 1 unless a :func:`joblib.parallel_config`
         context says otherwise, e.g. ``parallel_config("dask")`` runs it on a dask cluster;
         ``-1`` uses all cores.
+    graph_builder : None, str or GraphBuilder, default=None
+        How programs become graphs: ``None`` the ProGraML builder the bundled weights were
+        pre-trained with; a name registered with
+        :func:`~sklearn_mirencoder.graph.register_graph_builder`; or a builder instance (any
+        object with a ``name`` and ``build(ir) -> ProgramGraph``, picklable to reach the
+        workers).  Its graphs must use the node kinds and edge flows of
+        :mod:`~sklearn_mirencoder.graph` (checked per program: a violation is that sample's
+        :class:`~sklearn_mirencoder.errors.GraphError`); weights pre-trained on its graphs
+        make the most of it.  Part of the cache key.
     encode_in : {"auto", "parent", "workers"}, default="auto"
         Where programs go through the model.  ``"parent"``: in the calling process, in
         batches of ``batch_size``, on ``device``, while the workers compile the next
@@ -584,6 +615,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         extra_flags=(),
         timeout=60.0,
         max_source_bytes=_MAX_SOURCE_BYTES,
+        graph_builder=None,
         n_jobs=None,
         encode_in="auto",
         batch_size=16,
@@ -603,6 +635,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self.extra_flags = extra_flags
         self.timeout = timeout
         self.max_source_bytes = max_source_bytes
+        self.graph_builder = graph_builder
         self.n_jobs = n_jobs
         self.encode_in = encode_in
         self.batch_size = batch_size
@@ -723,6 +756,17 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             extra = _as_flag_tuple(self.extra_flags, "extra_flags")
 
             # -- keys; duplicates share one computation
+            builder = self._builder()
+            builder_id = graph_builder_id(builder)
+            builder_key = builder_id if self.modality != "text" else None  # text vectors do not use it
+
+            def failure_key(pkey: str) -> str:  # another builder may fail where ProGraML does not
+                if builder_id is None:
+                    return pkey
+                import hashlib
+
+                return hashlib.sha256(f"{pkey}\x00{builder_id}".encode()).hexdigest()
+
             groups: OrderedDict[str, list[_Sample]] = OrderedDict()
             for s in samples:
                 if isinstance(s, BaseException):
@@ -736,7 +780,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     flags=[*opt, "\x00", *extra] if compiled else (),
                     source_dir=s.source_dir if compiled else None,
                 )
-                ekey = embedding_key(pkey, weights=rt.digest, modality=self.modality)
+                ekey = embedding_key(pkey, weights=rt.digest, modality=self.modality, graph_builder=builder_key)
                 s.pkey, s.ekey = pkey, ekey
                 groups.setdefault(ekey, []).append(s)
             stats["duplicates"] = sum(len(g) - 1 for g in groups.values())
@@ -752,7 +796,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     bar.update(len(rows))
                     continue
                 first = group[0]
-                known = cache.get_failure(first.pkey)
+                known = cache.get_failure(failure_key(first.pkey))
                 if known is not None:
                     for s in group:
                         failures[s.index] = _relabel(known, s.index, s.name)
@@ -785,7 +829,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     )
                 ctx = _WorkerContext(
                     rt.model.tokenizer, rt.model.config, compiler_info, opt if self.opt_flags is not None else None,
-                    extra, self.timeout, self.max_source_bytes, encoder,
+                    extra, self.timeout, self.max_source_bytes, encoder, builder,
                 )
 
                 def done(keys, vecs):
@@ -820,7 +864,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     if isinstance(exc, CompilerNotFoundError) or not isinstance(exc, FrontendError):
                         raise exc  # not the sample's problem
                     if _deterministic(exc):
-                        cache.put_failure(task.program_key, exc)
+                        cache.put_failure(failure_key(task.program_key), exc)
                     if raising:
                         raise _relabel(exc, group[0].index, group[0].name, _RAISE_HINT) from exc
                     for s in group:
@@ -913,6 +957,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, (int, np.integer)) or self.n_jobs == 0
         ):
             raise ValueError(f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}")
+        self._builder()  # ValueError / TypeError naming what is wrong
         if self.encode_in not in _ENCODE_IN:
             raise ValueError(f"encode_in must be one of {_ENCODE_IN}, got {self.encode_in!r}")
         if self.encode_in == "workers" and isinstance(self.device, str) and self.device not in ("cpu", "auto"):
@@ -1052,6 +1097,19 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     ),
                 )
             yield task, result
+
+    def _builder(self):
+        """The graph builder instance to send to the workers (None: the default)."""
+        from .graph import get_graph_builder
+
+        if self.graph_builder is None:
+            return None
+        try:
+            return get_graph_builder(self.graph_builder)
+        except TypeError as exc:
+            raise TypeError(f"graph_builder: {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"graph_builder: {exc}") from None
 
     def _encode_in_workers(self, rt: _Runtime) -> bool:
         if self.encode_in == "workers":

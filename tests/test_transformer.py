@@ -405,6 +405,62 @@ def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypa
 
 
 # --------------------------------------------------------------------------------------
+# another graph builder
+
+
+def test_graph_builder_swaps_the_graph_in_workers_and_the_cache_key(tiny_model_dir):
+    from _builders import ControlFlowOnly, UnknownKinds
+
+    from sklearn_mirencoder.graph import register_graph_builder
+
+    X = SMALL_PROGRAMS[:4]
+    default = make(tiny_model_dir, cache=False).fit_transform(X)
+    est = make(tiny_model_dir, graph_builder=ControlFlowOnly())
+    Z = est.fit_transform(X)
+    h = 32  # the tiny model: text 32, graph 64, fused 32
+    np.testing.assert_array_equal(Z[:, :h], default[:, :h])  # the text part does not use the graph
+    assert not np.allclose(Z[:, h : 3 * h], default[:, h : 3 * h])
+    # the builder goes to the worker processes, the model too: the same bits
+    np.testing.assert_array_equal(make(tiny_model_dir, cache=False, graph_builder=ControlFlowOnly(), n_jobs=2)
+                                  .fit_transform(X), Z)
+    # by registered name (resolved in the calling process, so workers need not know the name)
+    register_graph_builder("cfo-test", ControlFlowOnly)
+    np.testing.assert_array_equal(make(tiny_model_dir, cache=False, graph_builder="cfo-test", n_jobs=2)
+                                  .fit_transform(X), Z)
+    # the builder and its settings are part of the cache key; the text modality ignores it
+    again = make(tiny_model_dir)
+    np.testing.assert_array_equal(again.fit_transform(X), default)
+    assert again.transform_stats_["memory_hits"] == 0
+    other = make(tiny_model_dir, graph_builder=ControlFlowOnly(keep_data=True))
+    other.fit_transform(X)
+    assert other.transform_stats_["memory_hits"] == 0
+    est.transform(X)
+    assert est.transform_stats_["memory_hits"] == len(X)
+    make(tiny_model_dir, modality="text").fit_transform(X)
+    text = make(tiny_model_dir, modality="text", graph_builder=ControlFlowOnly())
+    text.fit_transform(X)
+    assert text.transform_stats_["memory_hits"] == len(X)
+    # clone and pickle keep the builder
+    assert isinstance(pickle.loads(pickle.dumps(est)).graph_builder, ControlFlowOnly)
+    assert clone(est).get_params()["graph_builder"].keep_data is False
+
+    # a builder that breaks the graph contract fails per sample, and is not remembered for others
+    fresh = SMALL_PROGRAMS[4:6]
+    bad = make(tiny_model_dir, graph_builder=UnknownKinds(), errors="nan")
+    with pytest.warns(FailedProgramsWarning):
+        Zb = bad.fit_transform(fresh)
+    assert np.isnan(Zb).all() and {f.error for f in bad.failures_} == {"GraphError"}
+    assert "unknown node kind" in bad.failures_[0].message and bad.failures_[0].message.startswith("sample 0")
+    assert np.isfinite(make(tiny_model_dir).fit_transform(fresh)).all()  # the default builder is not refused
+
+
+@pytest.mark.parametrize("builder, error", [("no-such-builder", ValueError), (42, TypeError)])
+def test_bad_graph_builder_raises_at_fit(tiny_model_dir, builder, error):
+    with pytest.raises(error, match="graph_builder"):
+        make(tiny_model_dir, graph_builder=builder).fit()
+
+
+# --------------------------------------------------------------------------------------
 # the error policy
 
 
