@@ -112,6 +112,8 @@ __all__ = [
     "O0_NO_OPTNONE",
     "DEFAULT_OPT_FLAGS",
     "MIN_CLANG_MAJOR",
+    "NewerCompilerWarning",
+    "llvm_major",
     "CompilerInfo",
     "CompileResult",
     "language_from_path",
@@ -371,7 +373,33 @@ def _resolve_explicit(spec: str, path_env: str | None, origin: str) -> CompilerI
     found = _probe_clang(exe)
     if isinstance(found, str):
         raise CompilerNotFoundError(f"{origin} names an unusable compiler: {found}; {_INSTALL_HINT}")
+    _warn_if_newer(found)
     return found
+
+
+def llvm_major() -> int:
+    """The major version of the LLVM that llvmlite binds (it reads bitcode up to that)."""
+    import llvmlite.binding as llvm
+
+    return int(llvm.llvm_version_info[0])
+
+
+class NewerCompilerWarning(UserWarning):
+    """The clang in use is newer than llvmlite's LLVM, which may not read its bitcode."""
+
+
+def _warn_if_newer(info: CompilerInfo) -> None:
+    import warnings
+
+    if info.major > llvm_major():
+        warnings.warn(
+            f"{info.path} is clang {info.version}, newer than the LLVM {llvm_major()} that llvmlite binds; "
+            f"LLVM {llvm_major()} may not read its bitcode (programs would then fail with IRParseError). Install "
+            f"clang {MIN_CLANG_MAJOR} to {llvm_major()} (e.g. apt-get install clang-{llvm_major()}) and pass it "
+            "as compiler=, or upgrade llvmlite",
+            NewerCompilerWarning,
+            stacklevel=4,
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -397,10 +425,13 @@ def _find_compiler_cached(
         if isinstance(found, str):
             skipped.append(found)
             continue
-        key = tuple(int(p) for p in found.version.split("."))
-        if best is None or key > tuple(int(p) for p in best.version.split(".")):
+        # the newest clang whose bitcode llvmlite's LLVM can read; a newer one only if
+        # there is nothing else (LLVM reads older bitcode, not newer)
+        key = (found.major <= llvm_major(), *(int(p) for p in found.version.split(".")))
+        if best is None or key > (best.major <= llvm_major(), *(int(p) for p in best.version.split("."))):
             best = found
     if best is not None:
+        _warn_if_newer(best)
         final = _probe_clang(best.path)  # again, now with its resource directory
         return final if isinstance(final, CompilerInfo) else best
     if zig:
@@ -421,7 +452,9 @@ def find_compiler(compiler: str | os.PathLike | CompilerInfo | None = None) -> C
     Order: ``compiler`` (a path, a name looked up on PATH, or ``"ziglang"``); the
     ``MIRENCODER_CLANG`` environment variable (same forms); the newest ``clang-N``
     (N = 30..13) or ``clang`` on PATH, judged by ``--version`` (clang older than 13 is
-    skipped); the ``ziglang`` package (``python -m ziglang cc``, clang 22).  The result is
+    skipped; one newer than llvmlite's LLVM, whose bitcode LLVM may not read, is taken only
+    when there is no other, and warns with :class:`NewerCompilerWarning`, as does naming
+    one explicitly); the ``ziglang`` package (``python -m ziglang cc``, clang 22).  The result is
     cached per (argument, environment variable, PATH); ``find_compiler.cache_clear()``
     forgets it.
 

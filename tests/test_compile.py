@@ -9,6 +9,7 @@ import stat
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,23 @@ def test_find_compiler_picks_newest_on_path(tmp_path, clean_env):
     clean_env.setenv("PATH", str(tmp_path))
     info = find_compiler()
     assert info.major == 17 and info.path == str(tmp_path / "clang-17")
+
+
+def test_find_compiler_prefers_a_clang_llvmlite_can_read(tmp_path, clean_env):
+    newer = cc.llvm_major() + 1
+    _fake_compiler(tmp_path, f"clang-{newer}", "exit 1", version=f"{newer}.0.0")
+    _fake_compiler(tmp_path, "clang-17", "exit 1", version="17.0.1")
+    clean_env.setenv("PATH", str(tmp_path))
+    clean_env.setattr(cc, "_ziglang_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert find_compiler().major == 17  # not the newest: LLVM may not read its bitcode
+    (tmp_path / "clang-17").unlink()
+    find_compiler.cache_clear()
+    with pytest.warns(cc.NewerCompilerWarning, match=rf"newer than the LLVM {newer - 1}.*compiler="):
+        assert find_compiler().major == newer  # the only one: taken, with a warning
+    with pytest.warns(cc.NewerCompilerWarning):
+        find_compiler(str(tmp_path / f"clang-{newer}"))
 
 
 def test_find_compiler_skips_too_old(tmp_path, clean_env):
