@@ -113,7 +113,7 @@ NUM_NODE_KINDS = 4
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-INDEX_NAME = "model.safetensors.index.json"
+INDEX_NAME = "model.safetensors.index.json"  # = hub.INDEX_NAME (hub does not import torch)
 TOKENIZER_NAME = "tokenizer.json"
 MODEL_TYPE = "mirencoder"
 FORMAT_VERSION = 1

@@ -7,10 +7,13 @@ line) is one of
 ``None``
     the weights shipped inside the package (``sklearn_mirencoder/_data/weights/small/``);
 a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
-    holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` as written by
+    holding ``config.json``, ``model.safetensors`` (or the shard index and its shards) and
+    ``tokenizer.json`` as written by
     :meth:`~sklearn_mirencoder.encoder.MIREncoder.save_pretrained`;
 any other string, ``"owner/name"``
-    a Hugging Face Hub model repository.  The three files are fetched with
+    a Hugging Face Hub model repository.  The files are fetched (weights saved in
+    shards: ``model.safetensors.index.json`` and the shards it lists, when the repository
+    has no ``model.safetensors``) with
     :func:`huggingface_hub.hf_hub_download` at ``revision`` (a branch, tag or commit;
     default ``"main"``) into the standard Hugging Face cache (``HF_HOME`` /
     ``HF_HUB_CACHE``), so a second use needs no network.  ``local_files_only=True`` or
@@ -43,6 +46,7 @@ from .errors import ModelLoadError
 
 __all__ = [
     "MODEL_FILES",
+    "model_files",
     "ModelSource",
     "bundled_dir",
     "resolve_model",
@@ -62,8 +66,11 @@ __all__ = [
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 TOKENIZER_NAME = "tokenizer.json"
-#: The files a saved model folder holds.
+#: The files a saved model folder holds (sharded weights: the index and its shards
+#: instead of ``model.safetensors``, see :func:`model_files`).
 MODEL_FILES = (CONFIG_NAME, WEIGHTS_NAME, TOKENIZER_NAME)
+#: The shard index of weights saved in several files (``save_pretrained(max_shard_size=...)``).
+INDEX_NAME = "model.safetensors.index.json"
 #: The name of the bundled configuration.
 BUNDLED_NAME = "small"
 
@@ -97,7 +104,8 @@ class HubRevisionNotFoundError(HubError):
 
 
 class HubFileNotFoundError(HubError):
-    """The repository lacks one of ``config.json``, ``model.safetensors``, ``tokenizer.json``."""
+    """The repository lacks one of ``config.json``, ``model.safetensors`` (or the shard index
+    and its shards), ``tokenizer.json``."""
 
 
 class ChecksumMismatchError(HubError):
@@ -153,12 +161,35 @@ class ModelSource:
         return str(self.path), None
 
 
+def _shard_names(index_file: Path) -> list[str]:
+    """The shard files a ``model.safetensors.index.json`` lists (plain names in its folder)."""
+    try:
+        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
+        names = sorted(set(weight_map.values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelLoadError(f"{index_file}: malformed shard index ({exc})") from None
+    bad = [n for n in names if not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".")]
+    if bad or not names:
+        raise ModelLoadError(f"{index_file}: the shard index must list shard file names in its folder, got {bad or names}")
+    return names
+
+
+def model_files(folder: str | os.PathLike) -> list[str]:
+    """The files of a saved model folder, in digest order: ``config.json``, the weights
+    (``model.safetensors``, or the shard index and its shards) and ``tokenizer.json``."""
+    folder = Path(folder)
+    if (folder / WEIGHTS_NAME).is_file() or not (folder / INDEX_NAME).is_file():
+        return list(MODEL_FILES)
+    return [CONFIG_NAME, INDEX_NAME, *_shard_names(folder / INDEX_NAME), TOKENIZER_NAME]
+
+
 def _check_folder(path: Path, what: str) -> None:
-    missing = [f for f in MODEL_FILES if not (path / f).is_file()]
+    missing = [f for f in model_files(path) if not (path / f).is_file()]
     if missing:
         raise ModelLoadError(
             f"{what} {path} is not a saved MIREncoder model: it lacks {', '.join(missing)} "
-            f"(a model folder holds {', '.join(MODEL_FILES)}, as MIREncoder.save_pretrained writes them)"
+            f"(a model folder holds {', '.join(MODEL_FILES)} -- or {INDEX_NAME} and its shards instead of "
+            f"{WEIGHTS_NAME} -- as MIREncoder.save_pretrained writes them)"
         )
 
 
@@ -234,7 +265,21 @@ def resolve_model(
 
 
 def _resolve_hub(repo_id: str, revision: str | None, local_files_only: bool, cache_dir) -> ModelSource:
-    files = [_download(repo_id, f, revision, local_files_only, cache_dir) for f in MODEL_FILES]
+    def get(name: str) -> Path:
+        return _download(repo_id, name, revision, local_files_only, cache_dir)
+
+    files = [get(CONFIG_NAME)]
+    try:
+        files.append(get(WEIGHTS_NAME))
+    except (HubFileNotFoundError, HubOfflineError) as exc:
+        # weights saved in shards: the index, then the shards it lists
+        try:
+            index = get(INDEX_NAME)
+        except (HubFileNotFoundError, HubOfflineError):
+            raise exc from None
+        verify_cached_file(index)
+        files += [index, *(get(name) for name in _shard_names(index))]
+    files.append(get(TOKENIZER_NAME))
     folders = {p.parent for p in files}
     if len(folders) != 1:  # pragma: no cover - hf_hub_download keeps one snapshot per commit
         raise HubError(
@@ -309,7 +354,8 @@ def _download(repo_id: str, filename: str, revision, local_files_only: bool, cac
     except hfe.EntryNotFoundError:
         raise HubFileNotFoundError(
             f"{repo_id}{at} has no {filename}: it is not a sklearn-mirencoder model (a model repository holds "
-            f"{', '.join(MODEL_FILES)}, as MIREncoder.save_pretrained writes them)"
+            f"{', '.join(MODEL_FILES)} -- or {INDEX_NAME} and its shards instead of {WEIGHTS_NAME} -- as "
+            "MIREncoder.save_pretrained writes them)"
         ) from None
     except hfe.HFValidationError as exc:
         raise ModelLoadError(
@@ -380,13 +426,13 @@ def verify_cached_file(path: str | os.PathLike) -> None:
 
 
 def weights_digest(path: str | os.PathLike) -> str:
-    """SHA-256 identifying a model folder: over the SHA-256 of its three files.
+    """SHA-256 identifying a model folder: over the SHA-256 of its files (:func:`model_files`).
 
     Memoised by (path, size, modification time), so it is computed once per process.
     """
     folder = Path(path)
     h = hashlib.sha256(b"mirencoder-weights-v1")
-    for name in MODEL_FILES:
+    for name in model_files(folder):
         f = folder / name
         try:
             digest = _file_hash(f.resolve(), "sha256")
@@ -478,7 +524,7 @@ def model_summary(source: ModelSource) -> dict[str, Any]:
     n = meta.get("num_parameters")
     if not isinstance(n, int):
         n = count_parameters(config)
-    weights = source.path / WEIGHTS_NAME
+    weights = [source.path / f for f in model_files(source.path) if f not in (CONFIG_NAME, TOKENIZER_NAME, INDEX_NAME)]
     return {
         "source": str(source),
         "kind": source.kind,
@@ -486,7 +532,7 @@ def model_summary(source: ModelSource) -> dict[str, Any]:
         "config": _preset_name(config),
         "parameters": n,
         "dtype": meta.get("torch_dtype", "?"),
-        "size_bytes": weights.stat().st_size if weights.exists() else None,
+        "size_bytes": sum(w.stat().st_size for w in weights) if all(w.exists() for w in weights) else None,
         "vocab_size": config.vocab_size,
         "output_dims": {m: config.output_dim(m) for m in MODALITIES},
         "digest": weights_digest(source.path),

@@ -44,11 +44,11 @@ def fill_hf_cache(cache: Path, repo_id: str, model_dir: Path, *, commit=COMMIT, 
     blobs, snap = repo / "blobs", repo / "snapshots" / commit
     blobs.mkdir(parents=True, exist_ok=True)
     snap.mkdir(parents=True, exist_ok=True)
-    for name in hub.MODEL_FILES:
+    for name in hub.model_files(model_dir):
         if name in omit:
             continue
         data = (Path(model_dir) / name).read_bytes()
-        if name == "model.safetensors":
+        if name.endswith(".safetensors"):  # LFS files
             etag = hashlib.sha256(data).hexdigest()
         else:
             etag = hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
@@ -234,3 +234,70 @@ def test_bad_references():
         hub.resolve_model("a/b/c")
     with pytest.raises(ValueError):
         hub.resolve_model(42)
+
+
+# ------------------------------------------------------------------------- sharded weights
+
+
+@pytest.fixture
+def sharded_model_dir(tiny_model_dir, tmp_path):
+    import json
+
+    import torch
+
+    from sklearn_mirencoder.encoder import MIREncoder
+
+    dtype = json.loads((tiny_model_dir / "config.json").read_text())["torch_dtype"]
+    model = MIREncoder.from_pretrained(tiny_model_dir)
+    folder = model.save_pretrained(tmp_path / "sharded", dtype=getattr(torch, dtype), max_shard_size="20KB")
+    assert not (folder / "model.safetensors").exists() and len(list(folder.glob("model-*-of-*.safetensors"))) > 1
+    return folder
+
+
+def test_sharded_weights_load_from_a_folder_and_the_hub(tiny_model_dir, sharded_model_dir, _isolated_hub):
+    ref = MIRTransformer(model=tiny_model_dir, language="opencl", cache=False).fit_transform(SMALL_PROGRAMS[:2])
+    files = hub.model_files(sharded_model_dir)
+    assert files[:2] == ["config.json", "model.safetensors.index.json"] and files[-1] == "tokenizer.json"
+    assert hub.weights_digest(sharded_model_dir) != hub.weights_digest(tiny_model_dir)
+    assert hub.model_summary(hub.resolve_model(sharded_model_dir))["size_bytes"] > 0
+    Z = MIRTransformer(model=sharded_model_dir, language="opencl", cache=False).fit_transform(SMALL_PROGRAMS[:2])
+    np.testing.assert_array_equal(Z, ref)
+
+    # the Hub: model.safetensors is absent, so the index and its shards are fetched (offline here)
+    fill_hf_cache(_isolated_hub, "org/sharded", sharded_model_dir)
+    src = hub.resolve_model("org/sharded", local_files_only=True)
+    assert src.commit == COMMIT and set(hub.model_files(src.path)) == set(files)
+    hub.clear_loaded_models()
+    est = MIRTransformer(model="org/sharded", language="opencl", local_files_only=True, cache=False)
+    np.testing.assert_array_equal(est.fit_transform(SMALL_PROGRAMS[:2]), ref)
+
+
+def test_sharded_hub_model_with_a_missing_or_damaged_shard(sharded_model_dir, _isolated_hub):
+    shards = [f for f in hub.model_files(sharded_model_dir) if f.startswith("model-")]
+    fill_hf_cache(_isolated_hub, "org/gap", sharded_model_dir, omit=(shards[1],))
+    with pytest.raises(hub.HubOfflineError, match=shards[1]):
+        hub.resolve_model("org/gap", local_files_only=True)
+    fill_hf_cache(_isolated_hub, "org/bad", sharded_model_dir, corrupt=shards[0])
+    with pytest.raises(hub.ChecksumMismatchError, match="damaged"):
+        hub.resolve_model("org/bad", local_files_only=True)
+
+
+def test_mocked_download_of_sharded_weights(sharded_model_dir, tmp_path, monkeypatch):
+    snap = tmp_path / "snapshots" / COMMIT
+    shutil.copytree(sharded_model_dir, snap)
+    calls = []
+
+    def fake_download(repo_id, filename, **kw):
+        calls.append(filename)
+        if not (snap / filename).is_file():
+            raise hfe.RemoteEntryNotFoundError("404", response=_response(404))
+        return str(snap / filename)
+
+    monkeypatch.setattr(hf, "hf_hub_download", fake_download)
+    src = hub.resolve_model("org/sharded", revision="v1")
+    assert calls == ["config.json", "model.safetensors", *hub.model_files(sharded_model_dir)[1:]]
+    assert src.path == snap
+    # neither layout: the error names the single file
+    (snap / "model.safetensors.index.json").unlink()
+    with pytest.raises(hub.HubFileNotFoundError, match="no model.safetensors.*shards"):
+        hub.resolve_model("org/sharded", revision="v1")
