@@ -216,16 +216,20 @@ def _unpack(program) -> tuple[str, Any, str]:
     return ir.text, graph, getattr(program, "name", graph.name)
 
 
-def encode_program(program, tokenizer, config, *, name: str | None = None) -> EncodedProgram:
+def encode_program(program, tokenizer, config, *, name: str | None = None, token_ids=None) -> EncodedProgram:
     """Encode a :class:`~sklearn_mirencoder.frontend.Program` or a ``(canonical_ir_text,
     ProgramGraph)`` pair for the model described by ``config``.
 
-    The IR text is tokenised with ``tokenizer`` (whole, never truncated); each node's text
-    gives its ``node_tokens``; the graph is cut to ``config.max_graph_nodes`` nodes (see
-    :func:`cut_graph`; ``num_nodes_total`` keeps the original count).
+    The IR text is tokenised with ``tokenizer`` (whole, never truncated) unless
+    ``token_ids`` gives its ids already (a ``Program`` built with this ``tokenizer``: its
+    ``token_ids``); each node's text gives its ``node_tokens``; the graph is cut to
+    ``config.max_graph_nodes`` nodes (see :func:`cut_graph`; ``num_nodes_total`` keeps the
+    original count).
     """
     text, graph, default_name = _unpack(program)
-    token_ids = np.asarray(tokenizer.encode(text), dtype=np.int32)
+    if token_ids is None:
+        token_ids = tokenizer.encode(text)
+    token_ids = np.asarray(token_ids, dtype=np.int32)
     return _encode(token_ids, graph, tokenizer, config, name or default_name)
 
 

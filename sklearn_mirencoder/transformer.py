@@ -272,9 +272,10 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
             new_ir = ir.text
         else:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
-        program = program_from_ir(ir, graph_builder=ctx.graph_builder)
+        # the IR is normalised once, for the words and the token ids
+        program = program_from_ir(ir, tokenizer=ctx.tokenizer, graph_builder=ctx.graph_builder)
         config = types.SimpleNamespace(**ctx.config)
-        encoded = encode_program(program, ctx.tokenizer, config, name=task.name)
+        encoded = encode_program(program, ctx.tokenizer, config, name=task.name, token_ids=program.token_ids)
         n_tok = len(encoded.token_ids)
         cut = (text_coverage(n_tok, config) < n_tok, encoded.num_nodes_total > len(encoded.node_kind))
     except MIREncoderError as exc:
