@@ -219,6 +219,7 @@ def _cmd_embed(args) -> int:
         extra_flags=opts.get("extra_flags", ()),
         timeout=args.timeout,
         n_jobs=args.jobs,
+        encode_in=args.encode_in,
         batch_size=args.batch_size,
         device=args.device,
         cache=cache,
@@ -302,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers: the front end, and the model on a CPU (default 1)")
     p.add_argument("--errors", choices=("raise", "nan"), default="raise",
                    help="a program that fails: stop (raise, default) or get a row of NaN (nan)")
+    p.add_argument("--encode-in", choices=("auto", "parent", "workers"), default="auto",
+                   help="where the model runs: this process, the workers, or auto (workers on a CPU with -j > 1)")
     p.add_argument("--batch-size", type=int, default=16, help="programs per forward pass (default 16)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto (default cpu)")
     p.add_argument("--cache", help="cache folder for embeddings and compiled IR (default: none)")

@@ -541,6 +541,9 @@ def test_cli_embed_writes_npy_csv_parquet(tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "emb.npy"
     assert main(["embed", *files, "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
     np.testing.assert_allclose(np.load(out), ref, atol=1e-6)
+    assert main(["embed", *files, "-o", str(out), "--model", str(tiny_model_dir), "-q", "--encode-in", "workers",
+                 "--no-cache"]) == 0
+    np.testing.assert_array_equal(np.load(out), ref)
     (folder / "common.h").write_text("#define N 4\n")  # a header in the folder is not a program
     out = tmp_path / "emb.csv"
     assert main(["embed", str(folder), "-o", str(out), "--model", str(tiny_model_dir), "--modality", "text"]) == 0
