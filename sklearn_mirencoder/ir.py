@@ -60,6 +60,7 @@ from .compile import (
     CompilerInfo,
     compile_source,
     language_from_path,
+    llvm_major,
     normalize_language,
 )
 from .errors import InputError, IRParseError
@@ -202,7 +203,7 @@ def _llvm_message(exc: BaseException) -> str:
 
 _TYPED_POINTER = re.compile(r"(?:\bi\d+|\bfloat|\bdouble|%[-\w$.]+|[\]}>])\*")
 #: The LLVM version llvmlite is built on (22 for llvmlite 0.50).
-LLVM_MAJOR = llvm.llvm_version_info[0]
+LLVM_MAJOR = llvm_major()
 
 
 def _parse_verified(text: str):
