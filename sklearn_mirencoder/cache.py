@@ -161,6 +161,15 @@ def embedding_key(program: str, *, weights: str, modality: str, graph_builder: s
     return _digest(parts)
 
 
+def failure_key(program: str, *, graph_builder: str | None = None) -> str:
+    """The key under which a program's deterministic failure is remembered: its
+    :func:`program_key` itself with the default graph builder, else a key that also covers
+    the builder (another builder may fail where ProGraML does not, and the other way round)."""
+    if graph_builder is None:
+        return program
+    return _digest(["mirencoder-failure", program, "graph-builder:" + graph_builder])
+
+
 # ------------------------------------------------------------------------------- memory
 
 

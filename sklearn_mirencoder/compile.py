@@ -391,15 +391,22 @@ class NewerCompilerWarning(UserWarning):
 def _warn_if_newer(info: CompilerInfo) -> None:
     import warnings
 
-    if info.major > llvm_major():
+    readable = llvm_major()
+    if info.major > readable:
         warnings.warn(
-            f"{info.path} is clang {info.version}, newer than the LLVM {llvm_major()} that llvmlite binds; "
-            f"LLVM {llvm_major()} may not read its bitcode (programs would then fail with IRParseError). Install "
-            f"clang {MIN_CLANG_MAJOR} to {llvm_major()} (e.g. apt-get install clang-{llvm_major()}) and pass it "
+            f"{info.path} is clang {info.version}, newer than the LLVM {readable} that llvmlite binds; "
+            f"LLVM {readable} may not read its bitcode (programs would then fail with IRParseError). Install "
+            f"clang {MIN_CLANG_MAJOR} to {readable} (e.g. apt-get install clang-{readable}) and pass it "
             "as compiler=, or upgrade llvmlite",
             NewerCompilerWarning,
             stacklevel=4,
         )
+
+
+def _preference(info: CompilerInfo, readable: int) -> tuple:
+    """Discovery's order: a clang whose bitcode LLVM ``readable`` can read first, then the
+    newest version."""
+    return (info.major <= readable, *(int(p) for p in info.version.split(".")))
 
 
 @functools.lru_cache(maxsize=64)
@@ -410,6 +417,7 @@ def _find_compiler_cached(
         return _resolve_explicit(spec, path_env, "the compiler argument")
     if env:
         return _resolve_explicit(env, path_env, f"${ENV_VAR}")
+    readable = llvm_major()
     skipped: list[str] = []
     best: CompilerInfo | None = None
     seen: set[str] = set()
@@ -427,8 +435,7 @@ def _find_compiler_cached(
             continue
         # the newest clang whose bitcode llvmlite's LLVM can read; a newer one only if
         # there is nothing else (LLVM reads older bitcode, not newer)
-        key = (found.major <= llvm_major(), *(int(p) for p in found.version.split(".")))
-        if best is None or key > (best.major <= llvm_major(), *(int(p) for p in best.version.split("."))):
+        if best is None or _preference(found, readable) > _preference(best, readable):
             best = found
     if best is not None:
         _warn_if_newer(best)

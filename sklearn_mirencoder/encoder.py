@@ -89,6 +89,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .errors import ModelLoadError, TokenizerError
+from .hub import CONFIG_NAME, INDEX_NAME, TOKENIZER_NAME, WEIGHTS_NAME, read_shard_index
 
 __all__ = [
     "MIREncoderConfig",
@@ -111,10 +112,6 @@ MODALITIES = ("both", "text", "graph")
 NUM_RELATIONS = 6
 NUM_NODE_KINDS = 4
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-INDEX_NAME = "model.safetensors.index.json"  # = hub.INDEX_NAME (hub does not import torch)
-TOKENIZER_NAME = "tokenizer.json"
 MODEL_TYPE = "mirencoder"
 FORMAT_VERSION = 1
 _META_KEYS = ("model_type", "format_version", "architectures", "torch_dtype", "library_version", "num_parameters")
@@ -798,11 +795,8 @@ def load_weights(folder: Path) -> tuple[dict[str, torch.Tensor], str]:
     single, index_file = folder / WEIGHTS_NAME, folder / INDEX_NAME
     if single.is_file() or not index_file.is_file():
         return load_state_file(single), str(single)
-    try:
-        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
-        files = sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelLoadError(f"{index_file}: malformed shard index ({exc})") from None
+    weight_map = read_shard_index(index_file)
+    files = sorted(set(weight_map.values()))
     state: dict[str, torch.Tensor] = {}
     for name in files:
         part = load_state_file(folder / name)

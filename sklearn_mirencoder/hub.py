@@ -47,6 +47,7 @@ from .errors import ModelLoadError
 __all__ = [
     "MODEL_FILES",
     "model_files",
+    "read_shard_index",
     "ModelSource",
     "bundled_dir",
     "resolve_model",
@@ -161,8 +162,16 @@ class ModelSource:
         return str(self.path), None
 
 
-def _shard_names(index_file: Path) -> list[str]:
-    """The shard files a ``model.safetensors.index.json`` lists (plain names in its folder)."""
+def read_shard_index(index_file: str | os.PathLike) -> dict[str, str]:
+    """The ``weight_map`` (tensor name -> shard file) of a ``model.safetensors.index.json``;
+    every shard a plain file name in the index's folder.
+
+    Raises
+    ------
+    ModelLoadError
+        Unreadable or malformed index.
+    """
+    index_file = Path(index_file)
     try:
         weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
         names = sorted(set(weight_map.values()))
@@ -171,7 +180,12 @@ def _shard_names(index_file: Path) -> list[str]:
     bad = [n for n in names if not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".")]
     if bad or not names:
         raise ModelLoadError(f"{index_file}: the shard index must list shard file names in its folder, got {bad or names}")
-    return names
+    return weight_map
+
+
+def _shard_names(index_file: Path) -> list[str]:
+    """The shard files a ``model.safetensors.index.json`` lists, sorted."""
+    return sorted(set(read_shard_index(index_file).values()))
 
 
 def model_files(folder: str | os.PathLike) -> list[str]:

@@ -64,7 +64,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.parallel import Parallel, delayed
 
-from .cache import ProgramCache, embedding_key, program_key
+from .cache import ProgramCache, embedding_key, failure_key, program_key
 from .compile import COMPILED_LANGUAGES, DEFAULT_OPT_FLAGS, find_compiler, language_from_path, normalize_language
 from .errors import (
     CompileError,
@@ -234,13 +234,14 @@ def _worker_model(spec: _EncoderSpec):
     return load_model(source, device="cpu", digest=digest)
 
 
-def _encode_one(model, encoded, modality: str) -> np.ndarray:
-    """One program's vector (a batch of one: bitwise the same as in any batch the parent
-    would have made, see :mod:`~sklearn_mirencoder.encoder`)."""
+def _embed(model, encoded: list, modality: str) -> np.ndarray:
+    """float32 vectors ``(len(encoded), dim)`` of encoded programs, in one forward pass
+    (a program's vector does not depend on the rest of its batch, see
+    :mod:`~sklearn_mirencoder.encoder`)."""
     from .featurize import collate
 
-    vec = model.embed(collate([encoded], model.config), modality)[0]
-    return vec.detach().cpu().numpy().astype(np.float32, copy=False)
+    vecs = model.embed(collate(encoded, model.config), modality)
+    return vecs.detach().cpu().numpy().astype(np.float32, copy=False)
 
 
 def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
@@ -292,7 +293,7 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
     if ctx.encoder is None:
         return ("ok", encoded, new_ir, cut)
     # not the sample's problem if this fails (unloadable weights, memory): it propagates
-    return ("ok", _encode_one(_worker_model(ctx.encoder), encoded, ctx.encoder.modality), new_ir, cut)
+    return ("ok", _embed(_worker_model(ctx.encoder), [encoded], ctx.encoder.modality)[0], new_ir, cut)
 
 
 def graph_builder_id(builder) -> str | None:
@@ -361,12 +362,8 @@ class _Batcher:
             self._flush(length)
 
     def _flush(self, length: int) -> None:
-        from .featurize import collate
-
         items = self.buckets.pop(length)
-        batch = collate([enc for _, enc in items], self.model.config)
-        vecs = self.model.embed(batch, self.modality).detach().cpu().numpy().astype(np.float32, copy=False)
-        self.on_done([key for key, _ in items], vecs)
+        self.on_done([key for key, _ in items], _embed(self.model, [enc for _, enc in items], self.modality))
 
     def flush(self) -> None:
         for length in sorted(self.buckets):
@@ -760,14 +757,6 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             builder = self._builder()
             builder_id = graph_builder_id(builder)
             builder_key = builder_id if self.modality != "text" else None  # text vectors do not use it
-
-            def failure_key(pkey: str) -> str:  # another builder may fail where ProGraML does not
-                if builder_id is None:
-                    return pkey
-                import hashlib
-
-                return hashlib.sha256(f"{pkey}\x00{builder_id}".encode()).hexdigest()
-
             groups: OrderedDict[str, list[_Sample]] = OrderedDict()
             for s in samples:
                 if isinstance(s, BaseException):
@@ -797,7 +786,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     bar.update(len(rows))
                     continue
                 first = group[0]
-                known = cache.get_failure(failure_key(first.pkey))
+                known = cache.get_failure(failure_key(first.pkey, graph_builder=builder_id))
                 if known is not None:
                     for s in group:
                         failures[s.index] = _relabel(known, s.index, s.name)
@@ -865,7 +854,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     if isinstance(exc, CompilerNotFoundError) or not isinstance(exc, FrontendError):
                         raise exc  # not the sample's problem
                     if _deterministic(exc):
-                        cache.put_failure(failure_key(task.program_key), exc)
+                        cache.put_failure(failure_key(task.program_key, graph_builder=builder_id), exc)
                     if raising:
                         raise _relabel(exc, group[0].index, group[0].name, _RAISE_HINT) from exc
                     for s in group:
