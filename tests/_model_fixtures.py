@@ -28,7 +28,8 @@ __all__ = [
     "counting_compiler",
     "faulty_compiler",
     "compile_count",
-    "one_torch_thread",
+    "fresh_memory_one_thread",
+    "make",
 ]
 
 #: A few small OpenCL kernels (distinct, all compile).
@@ -197,12 +198,24 @@ exec "{real_clang}" "$@"
     )
 
 
-@pytest.fixture(autouse=False)
-def one_torch_thread():
-    """Tiny models on a shared 2-core machine run faster on one thread."""
+@pytest.fixture(autouse=True)
+def fresh_memory_one_thread():
+    """Autouse where imported: an empty in-memory cache, and tiny models on one torch thread
+    (faster on a shared 2-core machine)."""
     import torch
 
+    from sklearn_mirencoder.cache import clear_memory
+
+    clear_memory()
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def make(model_dir, **kw):
+    """A :class:`MIRTransformer` on the model in ``model_dir``, OpenCL input by default."""
+    from sklearn_mirencoder.transformer import MIRTransformer
+
+    kw.setdefault("language", "opencl")
+    return MIRTransformer(model=str(model_dir), **kw)

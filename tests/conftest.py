@@ -1,4 +1,5 @@
-"""Shared fixtures: the read-only data in ../shared (path from MIRENCODER_SHARED)."""
+"""Shared fixtures: the read-only data in ../shared (path from MIRENCODER_SHARED), the clang
+the front end finds, and torch on one thread."""
 
 from __future__ import annotations
 
@@ -39,3 +40,34 @@ def devmap_ir_files(tmp_path_factory) -> list[Path]:
     """The 669 LLVM IR files of kernels_ir.tar.gz, extracted to a temporary folder."""
     dest = _extract(devmap_dir() / "kernels_ir.tar.gz", tmp_path_factory.mktemp("kernels_ir"))
     return sorted(dest.rglob("*.ll"))
+
+
+@pytest.fixture(scope="session")
+def clang():
+    """The compiler :func:`~sklearn_mirencoder.compile.find_compiler` picks (skip without one)."""
+    from sklearn_mirencoder.compile import find_compiler
+    from sklearn_mirencoder.errors import CompilerNotFoundError
+
+    try:
+        return find_compiler()
+    except CompilerNotFoundError as exc:
+        pytest.skip(f"no clang available: {exc}")
+
+
+@pytest.fixture(scope="session")
+def system_clang(clang):
+    """A system clang (OpenCL and CUDA need its headers)."""
+    if clang.kind != "clang":
+        pytest.skip("OpenCL and CUDA need a system clang (the ziglang wheel has no OpenCL/CUDA headers)")
+    return clang
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """Small models on a shared 2-core machine run much faster on one thread (per module)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from _model_fixtures import (  # noqa: F401  (fixtures)
+    fresh_memory_one_thread,
+    make,
     SMALL_PROGRAMS,
     compile_count,
     counting_compiler,
@@ -30,23 +32,7 @@ from sklearn_mirencoder.cache import (
     program_key,
 )
 from sklearn_mirencoder.compile import CompilerInfo
-from sklearn_mirencoder.transformer import MIRTransformer
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memory_and_one_thread():
-    import torch
-
-    clear_memory()
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def make(model_dir, **kw) -> MIRTransformer:
-    kw.setdefault("language", "opencl")
-    return MIRTransformer(model=str(model_dir), **kw)
 
 
 # ------------------------------------------------------------------------------- keys

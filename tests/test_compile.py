@@ -19,7 +19,6 @@ from sklearn_mirencoder.compile import (
     LANGUAGES,
     O0_NO_OPTNONE,
     CompileResult,
-    CompilerInfo,
     compile_source,
     find_compiler,
     has_omp_pragma,
@@ -34,21 +33,6 @@ from sklearn_mirencoder.errors import (
     CompileTimeoutError,
     InputError,
 )
-
-
-@pytest.fixture(scope="module")
-def clang() -> CompilerInfo:
-    try:
-        return find_compiler()
-    except CompilerNotFoundError as exc:
-        pytest.skip(f"no clang available: {exc}")
-
-
-@pytest.fixture(scope="module")
-def system_clang(clang) -> CompilerInfo:
-    if clang.kind != "clang":
-        pytest.skip("OpenCL and CUDA need a system clang (the ziglang wheel has no OpenCL/CUDA headers)")
-    return clang
 
 
 @pytest.fixture

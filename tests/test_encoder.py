@@ -146,13 +146,7 @@ def tiny_config(**kw) -> MIREncoderConfig:
     return MIREncoderConfig.tiny(vocab_size=tok.vocab_size, pad_id=tok.pad_id, **kw)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small models on a shared 2-core machine run much faster on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")

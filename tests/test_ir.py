@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_mirencoder.compile import O0_NO_OPTNONE, CompilerInfo, compile_source, find_compiler
-from sklearn_mirencoder.errors import CompileError, CompilerNotFoundError, InputError, IRParseError
+from sklearn_mirencoder.compile import O0_NO_OPTNONE, compile_source
+from sklearn_mirencoder.errors import CompileError, InputError, IRParseError
 from sklearn_mirencoder.ir import (
     IRModule,
     canonical_text,
@@ -24,21 +24,6 @@ from sklearn_mirencoder.ir import (
 )
 
 NOOP_CAST = re.compile(r"= bitcast ptr(?: addrspace\(\d+\))? .* to ptr", re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-def clang() -> CompilerInfo:
-    try:
-        return find_compiler()
-    except CompilerNotFoundError as exc:
-        pytest.skip(f"no clang available: {exc}")
-
-
-@pytest.fixture(scope="module")
-def system_clang(clang) -> CompilerInfo:
-    if clang.kind != "clang":
-        pytest.skip("OpenCL and CUDA need a system clang (the ziglang wheel has no OpenCL/CUDA headers)")
-    return clang
 
 
 def defined_functions(text: str) -> set[str]:

@@ -31,13 +31,7 @@ TRAIN_ARGS = ["--config", "tiny", "--batch-size", "4", "--lr", "3e-3", "--warmup
               "--device", "cpu", "--quiet", "--eval-batches", "2", "--node-budget", "400"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small models on a shared 2-core machine run much faster on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import estimator_checks as ec
 
 from _model_fixtures import (  # noqa: F401  (fixtures)
+    fresh_memory_one_thread,
+    make,
     SMALL_PROGRAMS,
     compile_count,
     counting_compiler,
@@ -27,7 +29,6 @@ from _model_fixtures import (  # noqa: F401  (fixtures)
     tiny_model_dir_b,
 )
 from sklearn_mirencoder import hub
-from sklearn_mirencoder.cache import clear_memory
 from sklearn_mirencoder.errors import (
     CompileError,
     CompilerCrashError,
@@ -44,21 +45,6 @@ from sklearn_mirencoder.transformer import (
     WorkerCrashError,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memory_and_one_thread():
-    import torch
-
-    clear_memory()
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def make(model_dir, **kw) -> MIRTransformer:
-    kw.setdefault("language", "opencl")
-    return MIRTransformer(model=str(model_dir), **kw)
 
 
 # --------------------------------------------------------------------------------------
