@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sklearn_mirencoder.encoder import (
     MODALITIES,
@@ -24,6 +26,7 @@ from sklearn_mirencoder.featurize import (
     encode_ir_text,
     encode_program,
     select_nodes,
+    text_coverage,
     window_starts,
 )
 from sklearn_mirencoder.tokens import IRTokenizer
@@ -148,6 +151,8 @@ def tiny_config(**kw) -> MIREncoderConfig:
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+
 
 @pytest.fixture(scope="module")
 def encoded():
@@ -158,6 +163,12 @@ def encoded():
 @pytest.fixture(scope="module")
 def model():
     return random_init(tiny_config(), ir_tokenizer(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def alone(model, encoded):
+    """Each program's embedding computed on its own, by modality."""
+    return {m: torch.cat([model.embed(collate([p], model.config), m) for p in encoded]) for m in MODALITIES}
 
 
 # ----------------------------------------------------------------------------------------
@@ -212,10 +223,7 @@ def test_embed_shapes_and_determinism(model, encoded):
         assert a.shape == (5, cfg.output_dim(modality))
         assert torch.equal(a, b)  # bitwise
         assert torch.isfinite(a).all()
-    # a program's embedding does not depend (beyond rounding) on its batch-mates
-    alone = model.embed(collate(encoded[2:3], cfg))
-    together = model.embed(batch)[2:3]
-    torch.testing.assert_close(alone, together, rtol=1e-4, atol=1e-5)
+    # (independence of batch-mates: test_embedding_does_not_depend_on_the_batch)
     # embed_programs / embed_ir agree with embed
     arr = model.embed_ir([t for _, t in compiled_programs()[:2]], "graph")
     np.testing.assert_allclose(arr, model.embed(collate(encoded[:2], cfg), "graph").numpy(), rtol=1e-5, atol=1e-6)
@@ -261,6 +269,66 @@ def test_window_starts_cover_the_sequence():
     assert s[0] == 0 and s[-1] == 200 - 64 and np.all(np.diff(s) <= 48)
     s = window_starts(10_000, 64, 48, 8)
     assert len(s) == 8 and s[0] == 0 and s[-1] == 10_000 - 64
+
+
+@PROPERTY
+@given(
+    n=st.integers(1, 50_000),
+    window=st.integers(1, 600),
+    stride_frac=st.floats(0.05, 1.0),
+    max_windows=st.integers(2, 40),
+)
+def test_window_starts_properties(n, window, stride_frac, max_windows):
+    stride = max(1, int(window * stride_frac))
+    s = window_starts(n, window, stride, max_windows)
+    assert s.dtype == np.int64 and 1 <= s.size <= max_windows
+    assert s[0] == 0 and np.all(np.diff(s) > 0)  # first window at 0, strictly increasing
+    assert s[-1] == max(0, n - window)  # the last window ends at the end of the sequence
+    regular = 1 if n <= window else -(-(n - window) // stride) + 1
+    cfg = tiny_config(window=window, stride=stride, max_windows=max_windows, heads=1, hidden=32)
+    if regular <= max_windows:  # no thinning: at most a stride apart, every token read
+        assert np.all(np.diff(s) <= stride)
+        assert text_coverage(n, cfg) == n
+    else:  # thinned to max_windows evenly spaced windows: fewer tokens read, never more than n
+        assert s.size == max_windows
+        assert window <= text_coverage(n, cfg) <= min(n, max_windows * window)
+
+
+@PROPERTY
+@given(
+    sizes=st.lists(st.integers(1, 30), min_size=1, max_size=8),
+    module_nodes=st.integers(0, 10),
+    max_nodes=st.integers(1, 120),
+    start=st.integers(0, 10),
+)
+def test_select_nodes_properties(sizes, module_nodes, max_nodes, start):
+    """Module nodes first, then whole functions from ``start`` on; exactly ``max_nodes``
+    kept when the graph is larger, at most one function cut."""
+    node_function = np.concatenate(
+        [np.full(module_nodes, -1)] + [np.full(k, f) for f, k in enumerate(sizes)]
+    ).astype(np.int64)
+    rng = np.random.default_rng(len(sizes) * 131 + module_nodes)
+    node_function = node_function[rng.permutation(node_function.size)]  # nodes in any order
+    keep = select_nodes(node_function, max_nodes, start_function=start)
+    n = node_function.size
+    assert keep.size == min(n, max_nodes) and np.all(np.diff(keep) > 0) and keep.max() < n
+    if n <= max_nodes:
+        return
+    kept = node_function[keep]
+    assert (kept < 0).sum() == min(module_nodes, max_nodes)  # module nodes are kept first
+    partial = [f for f in np.unique(kept[kept >= 0]) if (kept == f).sum() < sizes[f]]
+    assert len(partial) <= 1
+
+
+@PROPERTY
+@given(order=st.permutations(range(12)), size=st.integers(1, 12), modality=st.sampled_from(MODALITIES))
+def test_embedding_does_not_depend_on_the_batch(model, encoded, alone, order, size, modality):
+    """A program's embedding is bitwise the same alone and in any batch, in any position
+    (what makes MIRTransformer's output the same for every n_jobs and encode_in)."""
+    picked = list(order[:size])
+    together = model.embed(collate([encoded[i] for i in picked], model.config), modality)
+    for row, i in enumerate(picked):
+        assert torch.equal(together[row], alone[modality][i]), f"program {i} at row {row} of {picked}"
 
 
 def test_large_graphs_are_cut_to_whole_functions(encoded):
