@@ -3,7 +3,8 @@
 # run of pretrain/cpu_continue.sh from its last checkpoint (step 397 of 480) with a longer cosine
 # schedule (1,200 steps; the learning rate goes back up to about 1.6e-4), for at most 95 minutes
 # (it stopped at step 802 when sent SIGTERM), then embed the devmap IR and probe it with two fold
-# partitions against the bundled weights and random weights.
+# partitions against the bundled weights and random weights. Run it again to go on from the last
+# checkpoint (part 3 finished the schedule this way); each run embeds and probes the step it reached.
 #
 #   OUT=continue DEVMAP_IR=devmap_ir bash pretrain/cpu_continue_more.sh
 #
@@ -18,7 +19,8 @@ $PY -m pretrain.train --init-from sklearn_mirencoder/_data/weights/small --corpu
   --features "$OUT/features" --steps 1200 --batch-size 16 --lr 2e-4 --warmup 40 --match-loss contrastive \
   --hard-negatives 0.5 --device cpu --threads 2 --n-jobs 2 --eval-every 80 --eval-batches 10 --save-every 40 \
   --log-every 10 --node-budget 1024 --seed 0 --resume --time-budget-minutes "$BUDGET"
-$PY -m pretrain.export "$OUT/run2/checkpoint" --to "$OUT/hf2" --fp16
-[ -f "$OUT/P2.npz" ] || $PY benchmarks/embed_ir.py embed --ir "$DEVMAP_IR" --model "$OUT/hf2" --out "$OUT/P2.npz"
-$PY benchmarks/devmap_probe.py P0="$OUT/P0.npz" P2="$OUT/P2.npz" R="$OUT/R.npz" --seeds 2 --baseline R \
-  | tee "$OUT/table2.md"
+STEP=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["step"])' "$OUT/run2/checkpoint/trainer_state.json")
+$PY -m pretrain.export "$OUT/run2/checkpoint" --to "$OUT/hf2-$STEP" --fp16
+[ -f "$OUT/P2-$STEP.npz" ] || $PY benchmarks/embed_ir.py embed --ir "$DEVMAP_IR" --model "$OUT/hf2-$STEP" --out "$OUT/P2-$STEP.npz"
+$PY benchmarks/devmap_probe.py P0="$OUT/P0.npz" P2="$OUT/P2-$STEP.npz" R="$OUT/R.npz" --seeds 2 --baseline R \
+  | tee "$OUT/table2-$STEP.md"

@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _model_fixtures import (  # noqa: F401  (fixtures)
     fresh_memory_one_thread,
@@ -58,6 +60,19 @@ def test_program_key_depends_on_everything_the_ir_depends_on():
     assert program_key(b"a", **{**base, "flags": ("-O1", "b")}) != program_key(b"a", **{**base, "flags": ("-O1b",)})
     e = embedding_key(k, weights="w1", modality="both")
     assert len({e, embedding_key(k, weights="w2", modality="both"), embedding_key(k, weights="w1", modality="text")}) == 3
+
+
+_PARTS = st.lists(st.one_of(st.none(), st.binary(max_size=6), st.text(max_size=6)), max_size=5)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(a=_PARTS, b=_PARTS)
+def test_key_digest_is_injective_on_part_lists(a, b):
+    """Equal keys only for equal part lists: no boundary shift, no str/bytes/None confusion."""
+    from sklearn_mirencoder.cache import _digest
+
+    assert (_digest(a) == _digest(b)) == (a == b)
+    assert _digest(a) == _digest(list(a))
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
