@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -482,6 +484,42 @@ def test_errors_nan_keeps_rows_in_place(tiny_model_dir, faulty_compiler):
     ]
     assert all(isinstance(f, ProgramFailure) and f.message.startswith(f"sample {f.index}") for f in est.failures_)
     assert "SIGSEGV" in est.failures_[3].message and "timeout" in est.failures_[2].message
+
+
+_BAD = {
+    "__kernel void broken(__global float *x) { x[0] = ; }": "CompileError",
+    "": "InputError",
+    "  \n": "InputError",
+}
+
+
+@pytest.fixture(scope="module")
+def small_programs_embedded(tiny_model_dir):
+    """SMALL_PROGRAMS embedded with the tiny model, no cache."""
+    return make(tiny_model_dir, cache=False).fit_transform(SMALL_PROGRAMS)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(picks=st.lists(st.integers(0, len(SMALL_PROGRAMS) + len(_BAD) - 1), min_size=1, max_size=10))
+def test_errors_nan_never_drops_or_reorders_rows(tiny_model_dir, small_programs_embedded, picks):
+    """Any mix of good and bad programs, repeats included: one row per input in input order,
+    NaN exactly where the input is bad, each good row bitwise its program's embedding."""
+    pool = SMALL_PROGRAMS + list(_BAD)
+    X = [pool[i] for i in picks]
+    ref = small_programs_embedded
+    est = make(tiny_model_dir, errors="nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FailedProgramsWarning)
+        Z = est.fit_transform(X)
+    assert Z.shape == (len(X), ref.shape[1]) and Z.dtype == np.float32
+    is_bad = [i >= len(SMALL_PROGRAMS) for i in picks]
+    assert [f.index for f in est.failures_] == [k for k, b in enumerate(is_bad) if b]
+    assert [f.error for f in est.failures_] == [_BAD[pool[i]] for i in picks if i >= len(SMALL_PROGRAMS)]
+    for k, i in enumerate(picks):
+        if is_bad[k]:
+            assert np.isnan(Z[k]).all()
+        else:
+            np.testing.assert_array_equal(Z[k], ref[i])
 
 
 def test_errors_raise_names_the_sample(tiny_model_dir, faulty_compiler):
