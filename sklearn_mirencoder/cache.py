@@ -31,9 +31,14 @@ Levels
   transformer in the process, plus the outcome of programs that failed in a deterministic
   way (a compile error is not retried in every fold; timeouts, crashes and dead workers
   are).  :func:`clear_memory` empties it.
-* **disk** (``cache=<folder>`` or ``cache=True``): ``<folder>/v1/emb/ab/<key>.npy`` (one
-  float32 vector) and ``<folder>/v1/ir/ab/<key>.ll.gz`` (canonical IR text, gzip), so a new
+* **disk** (``cache=<folder>`` or ``cache=True``): ``<folder>/v2/emb/ab/<key>.npy`` (one
+  float32 vector) and ``<folder>/v2/ir/ab/<key>.ll.gz`` (canonical IR text, gzip), so a new
   model or modality reuses the compiled IR.  Failures are not stored on disk.
+
+Each stored embedding carries two more values after the vector: whether the encoder read
+the program's text only in part and whether it cut its graph (see
+:attr:`~sklearn_mirencoder.transformer.MIRTransformer.truncated_`), so a program served
+from the cache is reported as truncated just like one computed in the call.
 
 Concurrency and damage
 ----------------------
@@ -77,8 +82,9 @@ __all__ = [
 
 #: Environment variable naming the folder ``cache=True`` uses.
 CACHE_ENV = "MIRENCODER_CACHE_DIR"
-#: Layout version of the disk cache (a new layout gets a new sub-folder).
-FORMAT = "v1"
+#: Layout version of the disk cache (a new layout gets a new sub-folder).  v2: two
+#: truncation flags after each embedding.
+FORMAT = "v2"
 #: Upper bound of the in-memory embedding store, in bytes.
 MEMORY_LIMIT_BYTES = 512 * 2**20
 
@@ -255,7 +261,7 @@ class DiskCache:
     ----------
     directory : str or path
         The cache folder (created on the first write); entries live under
-        ``<directory>/v1/``.
+        ``<directory>/v2/`` (:data:`FORMAT`).
     """
 
     def __init__(self, directory: str | os.PathLike):
@@ -403,25 +409,32 @@ class ProgramCache:
     def enabled(self) -> bool:
         return self.memory is not None or self.disk is not None
 
-    def get_embedding(self, key: str, dim: int) -> tuple[np.ndarray | None, str | None]:
-        """``(vector, "memory" | "disk")`` or ``(None, None)``."""
+    def get_embedding(self, key: str, dim: int) -> tuple[np.ndarray | None, str | None, tuple[bool, bool]]:
+        """``(vector, "memory" | "disk", (text_partial, graph_cut))``, or ``(None, None,
+        (False, False))`` on a miss; entries whose stored width is not ``dim`` + 2 are misses."""
+        stored = None
+        where = None
         if self.memory is not None:
-            vec = self.memory.get(key)
-            if vec is not None and vec.shape == (dim,):
-                return vec, "memory"
-        if self.disk is not None:
-            vec = self.disk.get_embedding(key, dim)
-            if vec is not None:
+            stored = self.memory.get(key)
+            if stored is not None and stored.shape == (dim + 2,):
+                where = "memory"
+        if where is None and self.disk is not None:
+            stored = self.disk.get_embedding(key, dim + 2)
+            if stored is not None:
+                where = "disk"
                 if self.memory is not None:
-                    self.memory.put(key, vec)
-                return vec, "disk"
-        return None, None
+                    self.memory.put(key, stored)
+        if where is None or not np.isin(stored[dim:], (0.0, 1.0)).all():
+            return None, None, (False, False)
+        return stored[:dim], where, (bool(stored[dim]), bool(stored[dim + 1]))
 
-    def put_embedding(self, key: str, vec: np.ndarray) -> None:
+    def put_embedding(self, key: str, vec: np.ndarray, truncation: tuple[bool, bool] = (False, False)) -> None:
+        """Store ``vec`` with its truncation flags ``(text_partial, graph_cut)``."""
+        stored = np.concatenate([np.asarray(vec, dtype=np.float32).ravel(), np.asarray(truncation, dtype=np.float32)])
         if self.memory is not None:
-            self.memory.put(key, vec)
+            self.memory.put(key, stored)
         if self.disk is not None:
-            self.disk.put_embedding(key, vec)
+            self.disk.put_embedding(key, stored)
 
     def get_ir(self, key: str) -> str | None:
         return self.disk.get_ir(key) if self.disk is not None else None

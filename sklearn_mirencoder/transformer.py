@@ -386,6 +386,17 @@ class _Sample:
     ekey: str = ""  # embedding key
 
 
+def _note_truncation(stats: dict, truncated: dict, rows: list[int], text_partial: bool, graph_cut: bool) -> None:
+    """Count one program (its ``rows``) as read in part and/or cut, in ``transform_stats_``
+    and ``truncated_``."""
+    if text_partial:
+        stats["text_partial"] += 1
+        truncated["text"] += rows
+    if graph_cut:
+        stats["graph_cut"] += 1
+        truncated["graph"] += rows
+
+
 def _label(index: int, name: str | None) -> str:
     return f"sample {index}" if not name else f"sample {index} ({name})"
 
@@ -566,14 +577,14 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     transform_stats_ : dict
         Set by every :meth:`transform`: how many samples came from memory, from the cache
         folder, were computed (``compiled`` of them by clang), were duplicates, or failed,
-        and the seconds spent; ``text_partial`` and ``graph_cut`` count the programs computed
-        in this call whose text was longer than the model reads (``max_windows`` windows
-        spread over it) or whose graph was cut to ``max_graph_nodes`` nodes (see
+        and the seconds spent; ``text_partial`` and ``graph_cut`` count the distinct programs
+        of this call (computed or from the cache, which stores the flags with the vector)
+        whose text was longer than the model reads (``max_windows`` windows spread over it)
+        or whose graph was cut to ``max_graph_nodes`` nodes (see
         :mod:`~sklearn_mirencoder.encoder`).
     truncated_ : dict
         Set by every :meth:`transform`: ``{"text": [...], "graph": [...]}``, the sample
-        indices behind ``text_partial`` and ``graph_cut`` (only programs computed in that
-        call: a cache hit does not know how its vector was made).
+        indices behind ``text_partial`` and ``graph_cut``.
 
     Notes
     -----
@@ -779,10 +790,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             tasks: list[_Task] = []
             for ekey, group in groups.items():
                 rows = [s.index for s in group]
-                vec, where = cache.get_embedding(ekey, dim)
+                vec, where, (text_partial, graph_cut) = cache.get_embedding(ekey, dim)
                 if vec is not None:
                     out[rows] = vec
                     stats[f"{where}_hits"] += len(rows)
+                    _note_truncation(stats, truncated, rows, text_partial, graph_cut)
                     bar.update(len(rows))
                     continue
                 first = group[0]
@@ -822,9 +834,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     extra, self.timeout, self.max_source_bytes, encoder, builder,
                 )
 
+                truncation: dict[str, tuple[bool, bool]] = {}
+
                 def done(keys, vecs):
                     for key, vec in zip(keys, vecs):
-                        cache.put_embedding(key, vec)
+                        cache.put_embedding(key, vec, truncation.get(key, (False, False)))
                         rows = [s.index for s in groups[key]]
                         out[rows] = vec
                         stats["computed"] += 1
@@ -838,13 +852,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                         if new_ir is not None:
                             stats["compiled"] += 1
                             cache.put_ir(task.program_key, new_ir)
-                        rows = [s.index for s in group]
-                        if text_partial:
-                            stats["text_partial"] += 1
-                            truncated["text"] += rows
-                        if graph_cut:
-                            stats["graph_cut"] += 1
-                            truncated["graph"] += rows
+                        truncation[task.key] = (bool(text_partial), bool(graph_cut))
+                        _note_truncation(stats, truncated, [s.index for s in group], text_partial, graph_cut)
                         if isinstance(payload, np.ndarray):  # encoded in the worker
                             done([task.key], payload[None])
                         else:

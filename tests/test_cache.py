@@ -24,6 +24,7 @@ from _model_fixtures import (  # noqa: F401  (fixtures)
     tiny_model_dir_b,
 )
 from sklearn_mirencoder.cache import (
+    FORMAT,
     DiskCache,
     MemoryCache,
     ProgramCache,
@@ -215,7 +216,7 @@ def test_damaged_entries_are_recomputed(tmp_path, tiny_model_dir, counting_compi
     compiler, log = counting_compiler
     folder = tmp_path / "cache"
     Z = make(tiny_model_dir, compiler=compiler, cache=str(folder)).fit_transform(SMALL_PROGRAMS[:3])
-    for f in (folder / "v1").rglob("*"):
+    for f in (folder / FORMAT).rglob("*"):
         if f.is_file():
             f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
     clear_memory()

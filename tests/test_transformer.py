@@ -31,6 +31,7 @@ from _model_fixtures import (  # noqa: F401  (fixtures)
     tiny_model_dir_b,
 )
 from sklearn_mirencoder import hub
+from sklearn_mirencoder.cache import clear_memory
 from sklearn_mirencoder.errors import (
     CompileError,
     CompilerCrashError,
@@ -196,6 +197,17 @@ def test_truncation_is_reported(tiny_model_dir, tmp_path):
     full = make(tiny_model_dir, cache=False)
     full.fit_transform([big])
     assert full.transform_stats_["text_partial"] == 0 and full.truncated_ == {"text": [], "graph": []}
+    # served from the cache (memory, then a folder in a fresh process's place): still reported
+    cached = make(folder, cache=tmp_path / "cache")
+    cached.fit_transform([big, small])
+    assert cached.truncated_ == {"text": [0], "graph": [0]} and cached.transform_stats_["computed"] == 2
+    cached.transform([small, big])
+    assert cached.transform_stats_["memory_hits"] == 2 and cached.truncated_ == {"text": [1], "graph": [1]}
+    clear_memory()
+    cached.transform([small, small, big])
+    st = cached.transform_stats_
+    assert st["disk_hits"] == 3 and st["text_partial"] == st["graph_cut"] == 1
+    assert cached.truncated_ == {"text": [2], "graph": [2]}
 
 
 def test_input_kinds(tiny_model_dir, tmp_path):
