@@ -76,6 +76,29 @@ def test_key_digest_is_injective_on_part_lists(a, b):
     assert _digest(a) == _digest(list(a))
 
 
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    vec=st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=1, max_size=40),
+    flags=st.tuples(st.booleans(), st.booleans()),
+    memory=st.booleans(),
+)
+def test_program_cache_round_trips_vectors_and_truncation_flags(tmp_path_factory, vec, flags, memory):
+    """What goes in comes out bitwise, with its flags, from memory or from the folder; another
+    width is a miss."""
+    clear_memory()
+    folder = tmp_path_factory.mktemp("pc")
+    key = program_key(repr((vec, flags)).encode(), language="c")
+    v = np.asarray(vec, dtype=np.float32)
+    ProgramCache(folder, memory=memory).put_embedding(key, v, flags)
+    for cache, where in ((ProgramCache(folder, memory=memory), "memory" if memory else "disk"),
+                         (ProgramCache(folder, memory=False), "disk")):
+        got, level, got_flags = cache.get_embedding(key, v.size)
+        assert level == where and got_flags == flags
+        np.testing.assert_array_equal(got, v)
+        assert cache.get_embedding(key, v.size + 1) == (None, None, (False, False))
+    clear_memory()
+
+
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MIRENCODER_CACHE_DIR", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c"
