@@ -838,7 +838,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
 
                 def done(keys, vecs):
                     for key, vec in zip(keys, vecs):
-                        cache.put_embedding(key, vec, truncation.get(key, (False, False)))
+                        cache.put_embedding(key, vec, truncation[key])
                         rows = [s.index for s in groups[key]]
                         out[rows] = vec
                         stats["computed"] += 1

@@ -1,5 +1,5 @@
 """Shared fixtures: the read-only data in ../shared (path from MIRENCODER_SHARED), the clang
-the front end finds, and torch on one thread."""
+the front end finds, and torch on one thread; and the hypothesis settings of every property test."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# every property test: reproducible examples, no deadline (compiling and encoding take time),
+# fixtures shared across examples on purpose; each test sets its own max_examples
+settings.register_profile("mirencoder", deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+settings.load_profile("mirencoder")
 
 REPO = Path(__file__).resolve().parents[1]
 

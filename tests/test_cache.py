@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _model_fixtures import (  # noqa: F401  (fixtures)
@@ -66,7 +66,7 @@ def test_program_key_depends_on_everything_the_ir_depends_on():
 _PARTS = st.lists(st.one_of(st.none(), st.binary(max_size=6), st.text(max_size=6)), max_size=5)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300)
 @given(a=_PARTS, b=_PARTS)
 def test_key_digest_is_injective_on_part_lists(a, b):
     """Equal keys only for equal part lists: no boundary shift, no str/bytes/None confusion."""
@@ -76,7 +76,7 @@ def test_key_digest_is_injective_on_part_lists(a, b):
     assert _digest(a) == _digest(list(a))
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60)
 @given(
     vec=st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=1, max_size=40),
     flags=st.tuples(st.booleans(), st.booleans()),

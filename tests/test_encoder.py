@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_mirencoder.encoder import (
@@ -151,7 +151,7 @@ def tiny_config(**kw) -> MIREncoderConfig:
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+PROPERTY = settings(max_examples=60)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_mirencoder.errors import CompileError, FrontendError, InputError, IRParseError
@@ -177,7 +177,7 @@ LANGS = ["c", "c++", "opencl", "cuda", "llvm-ir", "llvm-bc"]
 SEED_C = (EXAMPLES / "histogram.c").read_text()
 SEED_IR = process(SEED_C, language="c").ir.text
 
-fuzz = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+fuzz = settings(max_examples=25)
 
 
 @fuzz

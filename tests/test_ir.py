@@ -350,7 +350,7 @@ def test_upgrade_ir_text_nested_types():
     assert applied == ("byval type added", "sret type added", "inalloca type added")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(alphabet="%*{}[]<>() ,x0123456789abcdefilnoprstuvy.\n\"", max_size=200))
 def test_upgrade_ir_text_never_breaks(text):
     out, applied = upgrade_ir_text(text)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_mirencoder.errors import MIREncoderError, TokenizerError
@@ -33,12 +33,7 @@ from sklearn_mirencoder.tokens import (
 
 llvm = pytest.importorskip("llvmlite.binding")
 
-HYPOTHESIS = settings(
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+HYPOTHESIS = settings(max_examples=200)
 
 
 # ------------------------------------------------------------------------------------

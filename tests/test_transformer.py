@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -511,7 +511,7 @@ def small_programs_embedded(tiny_model_dir):
     return make(tiny_model_dir, cache=False).fit_transform(SMALL_PROGRAMS)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25)
 @given(picks=st.lists(st.integers(0, len(SMALL_PROGRAMS) + len(_BAD) - 1), min_size=1, max_size=10))
 def test_errors_nan_never_drops_or_reorders_rows(tiny_model_dir, small_programs_embedded, picks):
     """Any mix of good and bad programs, repeats included: one row per input in input order,
