@@ -376,9 +376,13 @@ class GraphEncoder(nn.Module):
         edge_index: torch.Tensor,
         edge_flow: torch.Tensor,
         edge_position: torch.Tensor,
-    ) -> torch.Tensor:
-        """Final node states ``(N, hidden)``."""
+        *,
+        every_layer: bool = False,
+    ) -> torch.Tensor | list[torch.Tensor]:
+        """Final node states ``(N, hidden)``; with ``every_layer``, the list of the initial
+        states and the states after each layer (``gnn_layers + 1`` tensors, diagnostics)."""
         x = self.initial_states(token_embedding, node_kind, node_tokens)
+        states = [x]
         n = x.shape[0]
         e = edge_index.shape[1]
         src = torch.cat([edge_index[0], edge_index[1]])
@@ -393,7 +397,8 @@ class GraphEncoder(nn.Module):
         weight = 1.0 / degree[key].clamp(min=1).to(x.dtype)
         for layer in self.layers:
             x = layer(x, src, dst, relation, position, weight, e)
-        return x
+            states.append(x)
+        return states if every_layer else x
 
 
 # ----------------------------------------------------------------------------------------
@@ -479,8 +484,9 @@ class MIREncoder(nn.Module):
         """Token states ``(W, L, hidden)`` of a batch of windows."""
         return self.text(self.token_embedding(input_ids), attention_mask)
 
-    def encode_nodes(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Final node states ``(N, hidden)`` of a collated batch."""
+    def encode_nodes(self, batch: dict[str, torch.Tensor], *, every_layer: bool = False):
+        """Final node states ``(N, hidden)`` of a collated batch (with ``every_layer``: the
+        initial states and those after each layer, a list)."""
         return self.graph(
             self.token_embedding,
             batch["node_kind"],
@@ -488,6 +494,7 @@ class MIREncoder(nn.Module):
             batch["edge_index"],
             batch["edge_flow"],
             batch["edge_position"],
+            every_layer=every_layer,
         )
 
     def text_vectors(
@@ -539,6 +546,23 @@ class MIREncoder(nn.Module):
         mean, mx = _segment_mean_max(nodes, batch["batch"], int(batch["num_programs"]))
         graph = torch.cat([mean, mx], dim=1)
         return (graph, nodes) if return_states else graph
+
+    @torch.inference_mode()
+    def graph_vectors_by_layer(self, batch: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        """The graph readout ``[mean ; max]`` ``(B, 2 * hidden)`` of the initial node states
+        and of the states after each graph layer (``gnn_layers + 1`` tensors; the last is
+        :meth:`graph_vectors`): what each round of message passing adds or loses. Eval mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            batch = _to_device(batch, self.device)
+            b = int(batch["num_programs"])
+            return [
+                torch.cat(_segment_mean_max(states, batch["batch"], b), dim=1)
+                for states in self.encode_nodes(batch, every_layer=True)
+            ]
+        finally:
+            self.train(was_training)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Run both encoders on a collated batch (:func:`~sklearn_mirencoder.featurize.collate`).

@@ -230,6 +230,18 @@ def test_embed_shapes_and_determinism(model, encoded):
     assert not model.training
 
 
+def test_graph_readout_of_every_layer_ends_with_the_embedding(model, encoded):
+    cfg = model.config
+    batch = collate(encoded[:4], cfg)
+    per_layer = model.graph_vectors_by_layer(batch)
+    assert len(per_layer) == cfg.gnn_layers + 1
+    assert all(v.shape == (4, 2 * cfg.hidden) for v in per_layer)
+    assert torch.equal(per_layer[-1], model.embed(batch, "graph"))
+    # message passing changes the readout; the initial states are those of the node texts alone
+    assert not torch.equal(per_layer[0], per_layer[1])
+    assert not model.training
+
+
 def test_forward_runs_under_bf16_autocast(encoded):
     """The mixed-precision path of pre-training on CUDA, checked on CPU."""
     model = random_init(tiny_config(), ir_tokenizer(), seed=0).train()
