@@ -487,6 +487,25 @@ def mask_tokens(
     return ids, labels
 
 
+def mask_nodes(
+    node_tokens: np.ndarray, rng: np.random.Generator, *, mask_id: int, pad_id: int, prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masked node text (GraphMAE-style): choose ``prob`` of the nodes that have text; their
+    sub-words become one ``[MASK]`` followed by padding, so only the graph around a node can
+    tell what it was.  Returns (masked node tokens, labels ``(N, T)``: the chosen nodes'
+    original sub-word ids, -100 elsewhere).  At least one node is chosen when any can be."""
+    tokens = node_tokens.copy()
+    has_text = tokens[:, 0] != pad_id
+    chosen = has_text & (rng.random(tokens.shape[0]) < prob)
+    if prob > 0 and not chosen.any() and has_text.any():
+        flat = np.flatnonzero(has_text)
+        chosen[flat[rng.integers(0, flat.size)]] = True
+    labels = np.where(chosen[:, None] & (tokens != pad_id), tokens, -100).astype(np.int64)
+    tokens[chosen] = pad_id
+    tokens[chosen, 0] = mask_id
+    return tokens, labels
+
+
 def _seed(*parts: int) -> int:
     return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "little") & (2**63 - 1)
 
@@ -515,6 +534,10 @@ class PretrainBatches:
         negatives are mostly far apart and easy to reject (edge AUC about 0.99 within 1,000
         steps); two-hop negatives make the decoder, and the node states, tell an edge from
         its neighbourhood.  0 (the default) reproduces the bundled weights' objective.
+    node_mask_prob : float
+        Fraction of the graph nodes whose text is masked for the masked-node task
+        (:func:`mask_nodes`; ``node_labels`` in the batch).  0 (the default) masks none and
+        reproduces the bundled weights' batches.
     """
 
     def __init__(
@@ -531,6 +554,7 @@ class PretrainBatches:
         mask_prob: float = 0.15,
         max_ae_edges: int = 4096,
         hard_negatives: float = 0.0,
+        node_mask_prob: float = 0.0,
     ):
         if len(programs) == 0:
             raise ValueError("no programs to pre-train on")
@@ -546,6 +570,10 @@ class PretrainBatches:
         if not 0.0 <= hard_negatives <= 1.0:
             raise ValueError(f"hard_negatives must be in [0, 1], got {hard_negatives}")
         self.hard_negatives = hard_negatives
+        if not 0.0 <= node_mask_prob < 1.0:
+            raise ValueError(f"node_mask_prob must be in [0, 1), got {node_mask_prob}")
+        self.node_mask_prob = node_mask_prob
+        self.pad_id = tokenizer.pad_id
         self.mask_id = tokenizer.mask_id
         self.vocab_size = tokenizer.vocab_size
         self.special_ids = sorted({tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id})
@@ -582,6 +610,15 @@ class PretrainBatches:
         pos, neg = self.edge_samples(batch, rng)
         batch["gae_pos"] = pos
         batch["gae_neg"] = neg
+        node_tokens = batch["node_tokens"].numpy()
+        if self.node_mask_prob > 0:  # drawn last: the other tasks' samples do not change with it
+            node_tokens, node_labels = mask_nodes(
+                node_tokens, rng, mask_id=self.mask_id, pad_id=self.pad_id, prob=self.node_mask_prob
+            )
+            batch["node_tokens"] = torch.from_numpy(node_tokens)
+        else:
+            node_labels = np.full(node_tokens.shape, -100, dtype=np.int64)
+        batch["node_labels"] = torch.from_numpy(node_labels)
         batch["step"] = step
         return batch
 

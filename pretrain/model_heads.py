@@ -21,8 +21,18 @@
   little structured; the contrastive form puts the signal where the frozen embeddings are
   read.
 
-The loss is ``mlm_weight * L_mlm + gae_weight * L_gae + match_weight * L_match``
-(:class:`PretrainConfig`; all three weights default to 1.0, the plain sum of the paper).
+* **Masked node text** (optional, ``node_weight > 0``; not one of the paper's three): the
+  text of a fraction of the graph nodes is replaced by ``[MASK]``
+  (:func:`pretrain.data.mask_nodes`) and a second :class:`MLMHead` (tied to the token
+  embedding) predicts the node's sub-words from its final state: cross-entropy averaged
+  over the masked nodes' sub-words.  Edge reconstruction alone rewards neighbouring node
+  states for being alike, and in the bundled weights each round of message passing *loses*
+  program identity (``benchmarks/opt_retrieval.py layers``); this task asks the final
+  states to say what each node is, from its neighbourhood.
+
+The loss is ``mlm_weight * L_mlm + gae_weight * L_gae + match_weight * L_match
++ node_weight * L_node`` (:class:`PretrainConfig`; the first three weights default to 1.0,
+the plain sum of the paper, ``node_weight`` to 0).
 """
 
 from __future__ import annotations
@@ -53,6 +63,9 @@ class PretrainConfig:
     match_loss : {"binary", "contrastive"}
         The IR-graph matching objective (see the module doc); ``"binary"`` is the bundled
         weights'.
+    node_weight : float
+        Weight of the masked-node-text loss (0: off, the bundled weights' objective; the
+        batches must then mask nodes, ``PretrainBatches(node_mask_prob=...)``).
     """
 
     mlm_weight: float = 1.0
@@ -60,6 +73,7 @@ class PretrainConfig:
     match_weight: float = 1.0
     decoder_dim: int = 0
     match_loss: str = "binary"
+    node_weight: float = 0.0
 
     def __post_init__(self):
         if self.match_loss not in ("binary", "contrastive"):
@@ -148,9 +162,13 @@ class MIREncoderForPretraining(nn.Module):
         self.mlm = MLMHead(c.hidden, c.vocab_size)
         self.edge_decoder = EdgeDecoder(c.hidden, self.config.decoder_dim or c.hidden)
         self.matching = MatchingHead(c.embed_dim)
+        heads = [self.mlm, self.edge_decoder, self.matching]
+        if self.config.node_weight > 0:  # only then: checkpoints without the task keep their keys
+            self.node_mlm = MLMHead(c.hidden, c.vocab_size)
+            heads.append(self.node_mlm)
         # heads: unit-gain initialisation (std 1/sqrt(fan_in)); BERT's 0.02 would start the
         # small configurations with near-zero logits and vanishing gradients
-        for m in (self.mlm, self.edge_decoder, self.matching):
+        for m in heads:
             for mod in m.modules():
                 if isinstance(mod, nn.Linear):
                     nn.init.normal_(mod.weight, std=mod.in_features**-0.5)
@@ -224,7 +242,29 @@ class MIREncoderForPretraining(nn.Module):
                 loss_match = loss_match + self.logit_scale * 0.0
             match_correct = torch.zeros((), dtype=torch.long, device=t.device)
 
-        loss = cfg.mlm_weight * loss_mlm + cfg.gae_weight * loss_gae + cfg.match_weight * loss_match
+        # masked node text
+        node_correct = torch.zeros((), dtype=torch.long, device=nodes.device)
+        node_count = 0
+        loss_node = zero
+        if cfg.node_weight > 0:
+            node_labels = batch["node_labels"]
+            masked = torch.nonzero((node_labels >= 0).any(1)).squeeze(1)
+            node_count = int(masked.numel())
+            if node_count:
+                lab = node_labels.index_select(0, masked)  # (M, T)
+                logp = F.log_softmax(
+                    self.node_mlm(nodes.index_select(0, masked), self.encoder.token_embedding.weight).float(), -1
+                )
+                real = lab >= 0
+                picked = logp.gather(1, lab.clamp(min=0))  # (M, T)
+                loss_node = -(picked * real).sum() / real.sum()
+                # a node is recognised when the most likely sub-word is one of its own
+                node_correct = ((lab == logp.argmax(-1, keepdim=True)) & real).any(1).sum()
+            else:
+                loss_node = zero + sum(p.sum() for p in self.node_mlm.parameters()) * 0.0
+
+        loss = (cfg.mlm_weight * loss_mlm + cfg.gae_weight * loss_gae + cfg.match_weight * loss_match
+                + cfg.node_weight * loss_node)
         result = {
             "loss": loss,
             "loss_mlm": loss_mlm.detach(),
@@ -234,6 +274,9 @@ class MIREncoderForPretraining(nn.Module):
             "mlm_count": torch.tensor(int(target.numel()), device=labels.device),
             "match_correct": match_correct.detach(),
             "match_count": torch.tensor(2 * b if b >= 2 else 0, device=labels.device),
+            "loss_node": loss_node.detach(),
+            "node_correct": node_correct.detach(),
+            "node_count": torch.tensor(node_count, device=labels.device),
         }
         if return_scores:
             result["edge_scores"] = scores.detach()

@@ -220,8 +220,8 @@ def evaluate(model: MIREncoderForPretraining, batches: PretrainBatches, n_batche
 
     was = model.training
     model.eval()
-    sums = {"loss": 0.0, "loss_mlm": 0.0, "loss_gae": 0.0, "loss_match": 0.0}
-    mlm_c = mlm_n = match_c = match_n = 0
+    sums = {"loss": 0.0, "loss_mlm": 0.0, "loss_gae": 0.0, "loss_match": 0.0, "loss_node": 0.0}
+    mlm_c = mlm_n = match_c = match_n = node_c = node_n = 0
     scores, labels = [], []
     n = max(1, min(n_batches, batches.steps_per_epoch))
     for k in range(n):
@@ -234,6 +234,8 @@ def evaluate(model: MIREncoderForPretraining, batches: PretrainBatches, n_batche
         mlm_n += int(out["mlm_count"])
         match_c += int(out["match_correct"])
         match_n += int(out["match_count"])
+        node_c += int(out["node_correct"])
+        node_n += int(out["node_count"])
         scores.append(out["edge_scores"].float().cpu().numpy())
         labels.append(out["edge_labels"].float().cpu().numpy())
     model.train(was)
@@ -246,6 +248,10 @@ def evaluate(model: MIREncoderForPretraining, batches: PretrainBatches, n_batche
         val_edge_auc=auc,
         val_batches=n,
     )
+    if model.config.node_weight > 0:
+        res["val_node_acc"] = node_c / max(node_n, 1)
+    else:
+        del res["val_loss_node"]
     return res
 
 
@@ -357,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--match-loss", choices=("binary", "contrastive"), default="binary",
                    help="IR-graph matching: binary (MLP head, one rolled negative) or contrastive (InfoNCE over "
                         "the batch on the joint space)")
+    p.add_argument("--node-weight", type=float, default=0.0,
+                   help="weight of the masked-node-text task (0: off, the bundled weights' objective)")
+    p.add_argument("--node-mask-prob", type=float, default=0.15,
+                   help="fraction of graph nodes whose text is masked when --node-weight > 0")
     p.add_argument("--hard-negatives", type=float, default=0.0,
                    help="fraction of graph auto-encoding negatives drawn two hops away instead of uniformly")
     p.add_argument("--n-jobs", type=int, default=1, help="featurisation processes")
@@ -455,7 +465,7 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     torch.manual_seed(args.seed)
     encoder = MIREncoder(config, tokenizer)
     pcfg = PretrainConfig(mlm_weight=args.mlm_weight, gae_weight=args.gae_weight, match_weight=args.match_weight,
-                          match_loss=args.match_loss)
+                          match_loss=args.match_loss, node_weight=args.node_weight)
     if init_dir is not None:
         init_state, init_source = load_weights(init_dir)
         load_state_strict(encoder, init_state, source=init_source)  # fp16 files are cast to the model's dtype
@@ -488,13 +498,13 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
     batches = PretrainBatches(
         train_set, tokenizer, config, batch_size=args.batch_size, seed=args.seed, rank=dist.rank,
         world_size=dist.world, node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
-        hard_negatives=args.hard_negatives,
+        hard_negatives=args.hard_negatives, node_mask_prob=args.node_mask_prob if args.node_weight > 0 else 0.0,
     )
     eval_source = val_set if val_set is not None else train_set
     eval_batches = PretrainBatches(
         eval_source, tokenizer, config, batch_size=min(args.batch_size, max(2, len(eval_source))), seed=args.seed + 1,
         node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
-        hard_negatives=args.hard_negatives,
+        hard_negatives=args.hard_negatives, node_mask_prob=args.node_mask_prob if args.node_weight > 0 else 0.0,
     )
     n_params = count_parameters(encoder)
     log(
@@ -598,6 +608,8 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
             "loss_match": float(out["loss_match"]), "grad_norm": float(grad_norm),
             "mlm_correct": float(out["mlm_correct"]), "mlm_count": float(out["mlm_count"]),
             "match_correct": float(out["match_correct"]), "match_count": float(out["match_count"]),
+            "loss_node": float(out["loss_node"]), "node_correct": float(out["node_correct"]),
+            "node_count": float(out["node_count"]),
             "tokens": n_tok, "nodes": n_nodes, "programs": n_prog, "n": 1,
         }
         for k, v in vals.items():
@@ -619,6 +631,8 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
                 loss_gae=summed["loss_gae"] / n, loss_match=summed["loss_match"] / n,
                 mlm_acc=summed["mlm_correct"] / max(summed["mlm_count"], 1),
                 match_acc=summed["match_correct"] / max(summed["match_count"], 1),
+                **({"loss_node": summed["loss_node"] / n,
+                    "node_acc": summed["node_correct"] / max(summed["node_count"], 1)} if pcfg.node_weight > 0 else {}),
                 grad_norm=summed["grad_norm"] / n, lr=lr,
                 tokens_per_s=summed["tokens"] / dt, programs_per_s=summed["programs"] / dt,
                 nodes_per_s=summed["nodes"] / dt, step_seconds=dt / (n / dist.world),

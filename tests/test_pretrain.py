@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pretrain import train as train_mod  # noqa: E402
-from pretrain.data import PretrainBatches, ShardedPrograms, featurize_corpus, list_corpus, mask_tokens  # noqa: E402
+from pretrain.data import PretrainBatches, ShardedPrograms, featurize_corpus, list_corpus, mask_nodes, mask_tokens  # noqa: E402
 from pretrain.export import export  # noqa: E402
 from pretrain.tokenizer import train_tokenizer  # noqa: E402
 
@@ -152,8 +152,35 @@ def test_masking_is_bert_style():
     assert (masked[~chosen] == ids[~chosen]).all()
 
 
-@pytest.mark.parametrize("objective", [[], ["--match-loss", "contrastive", "--hard-negatives", "0.5"]],
-                         ids=["bundled", "contrastive+hard"])
+def test_node_masking_hides_whole_node_texts_and_leaves_the_other_tasks_alone(prepared):
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(5, 400, size=(500, 8))
+    tokens[:, 5:] = 0
+    tokens[:50] = 0  # nodes without text are never chosen
+    masked, labels = mask_nodes(tokens, rng, mask_id=4, pad_id=0, prob=0.15)
+    chosen = (labels >= 0).any(1)
+    assert not chosen[:50].any() and 0.10 < chosen[50:].mean() < 0.20
+    assert (masked[chosen, 0] == 4).all() and (masked[chosen, 1:] == 0).all()
+    assert (masked[~chosen] == tokens[~chosen]).all()
+    assert (labels[chosen] == np.where(tokens[chosen] != 0, tokens[chosen], -100)).all()
+    one, lab = mask_nodes(tokens[48:52], rng, mask_id=4, pad_id=0, prob=1e-9)  # at least one node
+    assert (lab >= 0).any(1).sum() == 1
+
+    progs = ShardedPrograms(prepared["dir"] / "features" / "train")
+    tok, cfg = prepared["tokenizer"], prepared["config"]
+    plain = PretrainBatches(progs, tok, cfg, batch_size=4, seed=0, max_ae_edges=64)(3)
+    node = PretrainBatches(progs, tok, cfg, batch_size=4, seed=0, max_ae_edges=64, node_mask_prob=0.3)(3)
+    for k in ("input_ids", "mlm_labels", "gae_pos", "gae_neg", "edge_index", "node_kind"):
+        assert torch.equal(plain[k], node[k]), k
+    assert (plain["node_labels"] == -100).all() and (node["node_labels"] >= 0).any()
+    hidden = (node["node_labels"] >= 0).any(1)
+    assert torch.equal(node["node_tokens"][~hidden], plain["node_tokens"][~hidden])
+    assert (node["node_tokens"][hidden, 0] == tok.mask_id).all()
+
+
+@pytest.mark.parametrize("objective", [[], ["--match-loss", "contrastive", "--hard-negatives", "0.5"],
+                                       ["--node-weight", "1"]],
+                         ids=["bundled", "contrastive+hard", "masked-nodes"])
 def test_every_loss_goes_down(prepared, corpus, tmp_path, objective):
     run = tmp_path / "run"
     steps = 60
@@ -170,16 +197,18 @@ def test_every_loss_goes_down(prepared, corpus, tmp_path, objective):
     train = [r for r in log if r["event"] == "train"]
     assert [r["step"] for r in train] == list(range(1, steps + 1))
     k = 10
-    for key in ("loss_mlm", "loss_gae", "loss_match", "loss"):
+    keys = ("loss_mlm", "loss_gae", "loss_match", "loss") + (("loss_node",) if "--node-weight" in objective else ())
+    for key in keys:
         first = np.mean([r[key] for r in train[:k]])
         last = np.mean([r[key] for r in train[-k:]])
         assert last < 0.95 * first, (key, first, last)
-    chance = np.log(8) if objective else np.log(2)  # InfoNCE over 8 programs / one binary decision
+    chance = np.log(8) if "contrastive" in objective else np.log(2)  # InfoNCE over 8 programs / one binary decision
     assert np.mean([r["loss_match"] for r in train[-k:]]) < 0.85 * chance
     assert all(r["tokens_per_s"] > 0 and r["lr"] > 0 for r in train)
     ev = [r for r in log if r["event"] == "eval"]
     assert ev and {"val_mlm_acc", "val_match_acc", "val_edge_auc"} <= set(ev[-1])
     assert ev[-1]["val_edge_auc"] > 0.5
+    assert ("val_node_acc" in ev[-1]) == ("--node-weight" in objective)
     assert log[-1]["event"] == "done"
     # the checkpoint is a loadable HF folder
     model = MIREncoder.from_pretrained(run / "checkpoint")
