@@ -24,7 +24,8 @@
 * **Masked node text** (optional, ``node_weight > 0``; not one of the paper's three): the
   text of a fraction of the graph nodes is replaced by ``[MASK]``
   (:func:`pretrain.data.mask_nodes`) and a second :class:`MLMHead` (tied to the token
-  embedding) predicts the node's sub-words from its final state: cross-entropy averaged
+  embedding, detached, so that this task does not move the text's output space) predicts
+  the node's sub-words from its final state: cross-entropy averaged
   over the masked nodes' sub-words.  Edge reconstruction alone rewards neighbouring node
   states for being alike, and in the bundled weights each round of message passing *loses*
   program identity (``benchmarks/opt_retrieval.py layers``); this task asks the final
@@ -252,8 +253,12 @@ class MIREncoderForPretraining(nn.Module):
             node_count = int(masked.numel())
             if node_count:
                 lab = node_labels.index_select(0, masked)  # (M, T)
+                # the output matrix is the token embedding, detached: this task trains the graph
+                # encoder (and the embedding through the node inputs), not the output space that
+                # masked language modelling shares
                 logp = F.log_softmax(
-                    self.node_mlm(nodes.index_select(0, masked), self.encoder.token_embedding.weight).float(), -1
+                    self.node_mlm(nodes.index_select(0, masked), self.encoder.token_embedding.weight.detach()).float(),
+                    -1,
                 )
                 real = lab >= 0
                 picked = logp.gather(1, lab.clamp(min=0))  # (M, T)
