@@ -11,7 +11,7 @@ export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 OUT=${OUT:-out}
 STEPS=${STEPS:-7000}
 BUDGET=${BUDGET:-7.3}
-# extra pretrain.train flags, e.g. OBJECTIVE="--match-loss contrastive --hard-negatives 0.5"
+# extra pretrain.train flags, e.g. OBJECTIVE="--match-loss contrastive --hard-negatives 0.5 --node-weight 1"
 # (empty: the bundled weights' objective)
 OBJECTIVE=${OBJECTIVE:-}
 t0=$(date +%s)
