@@ -148,11 +148,13 @@ class MatchingHead(nn.Module):
 
 
 class MIREncoderForPretraining(nn.Module):
-    """The encoder with its three pre-training heads; ``forward(batch)`` returns the losses.
+    """The encoder with its three pre-training heads (four with ``node_weight > 0``);
+    ``forward(batch)`` returns the losses.
 
     ``batch`` comes from :class:`pretrain.data.PretrainBatches`: a collated batch with
     masked ``input_ids``, ``mlm_labels`` (-100: not predicted), ``gae_pos`` and
-    ``gae_neg`` (2, K) node pairs.
+    ``gae_neg`` (2, K) node pairs, and ``node_labels`` (N, T) (-100: not predicted; the
+    masked nodes' sub-words, with ``node_tokens`` masked to match).
     """
 
     def __init__(self, encoder: MIREncoder, config: PretrainConfig | None = None):
