@@ -181,7 +181,8 @@ def faulty_compiler(tmp_path, real_clang):
     """A clang wrapper that misbehaves on sources holding a marker:
     ``MIRENCODER_SLEEP`` sleeps 30 s (a timeout), ``MIRENCODER_SEGV`` kills itself with
     SIGSEGV (a compiler crash), ``MIRENCODER_KILL_WORKER`` kills the process that ran it
-    (the joblib worker).  Everything else goes to the real clang."""
+    (the joblib worker; it first removes the compile's temporary folder, which the SIGKILLed
+    worker cannot).  Everything else goes to the real clang."""
     return str(
         write_script(
             tmp_path / "faulty-clang",
@@ -190,7 +191,7 @@ for last; do :; done
 if [ -f "$last" ]; then
   if grep -q MIRENCODER_SLEEP "$last"; then sleep 30; fi
   if grep -q MIRENCODER_SEGV "$last"; then kill -SEGV $$; fi
-  if grep -q MIRENCODER_KILL_WORKER "$last"; then kill -KILL $PPID; sleep 5; exit 1; fi
+  if grep -q MIRENCODER_KILL_WORKER "$last"; then rm -rf "$PWD"; kill -KILL $PPID; sleep 5; exit 1; fi
 fi
 exec "{real_clang}" "$@"
 """,
