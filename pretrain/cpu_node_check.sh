@@ -10,6 +10,9 @@
 #
 # SUB: the corpus of pretrain/cpu_continue.sh (`pretrain.corpus subset`); FEATURES: its feature
 # cache (optional); PAIRS: the folder of `python benchmarks/opt_retrieval.py pairs`.
+# Optional device-mapping probe (11 minutes per arm to embed): DEVMAP_IR, the canonical devmap IR
+# (`python benchmarks/embed_ir.py canonicalize`), with P0_NPZ and R_NPZ, the embeddings of the
+# bundled and of random weights (`benchmarks/embed_ir.py embed`), writes $OUT/devmap-$STEPS.md.
 set -euo pipefail
 export PYTHONUNBUFFERED=1
 PY=${PY:-.venv/bin/python}
@@ -28,3 +31,10 @@ for arm in control node; do
 done
 $PY benchmarks/opt_retrieval.py layers --ir "$PAIRS" P0="$W" "control-$STEPS=$OUT/control-hf-$STEPS" \
   "node-$STEPS=$OUT/node-hf-$STEPS" --out "$OUT/layers-$STEPS.md"
+[ -n "${DEVMAP_IR:-}" ] || exit 0
+for arm in control node; do
+  [ -f "$OUT/$arm-$STEPS.npz" ] || $PY benchmarks/embed_ir.py embed --ir "$DEVMAP_IR" --model "$OUT/$arm-hf-$STEPS" \
+    --out "$OUT/$arm-$STEPS.npz"
+done
+$PY benchmarks/devmap_probe.py P0="$P0_NPZ" "control-$STEPS=$OUT/control-$STEPS.npz" "node-$STEPS=$OUT/node-$STEPS.npz" \
+  R="$R_NPZ" --seeds 2 --baseline R | tee "$OUT/devmap-$STEPS.md"
