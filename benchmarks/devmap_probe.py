@@ -12,6 +12,7 @@ comparing pre-training runs.
 
 ``--seeds K`` repeats the cross-validation with K fold partitions (seeds 204, 205, ...) and
 averages, which shrinks the partition noise that makes one-point differences unreadable.
+``--graph-halves`` adds the graph part's mean-pooled and max-pooled halves, each + aux.
 ``--baseline R`` adds a paired summary: for every other run and feature variant, the mean
 difference to the same variant of R over every (platform, protocol, head, seed) and in how
 many of them the run is ahead.
@@ -43,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--heads", nargs="+", default=["logreg"], choices=("logreg", "hgb"))
     ap.add_argument("--seeds", type=int, default=1, help="fold partitions to average over")
     ap.add_argument("--baseline", default=None, help="label of the run to compare the others with")
+    ap.add_argument("--graph-halves", action="store_true",
+                    help="also probe the graph part's mean and max halves apart (each + aux)")
     args = ap.parse_args(argv)
     runs = dict(r.split("=", 1) for r in args.runs)
     data = args.data or _default_data()
@@ -56,12 +59,7 @@ def main(argv=None) -> int:
             d = np.load(path)
             pos = {n: i for i, n in enumerate(d["names"])}
             Z = d["X"][[pos[Path(f).stem] for f in b.ir_file]]
-            h = int(d["dims"][0])
-            feats[label] = Z
-            feats[f"{label} + aux"] = (Z, aux)
-            feats[f"{label} text + aux"] = (Z[:, :h], aux)
-            feats[f"{label} graph + aux"] = (Z[:, h : 3 * h], aux)
-            feats[f"{label} fused + aux"] = (Z[:, 3 * h :], aux)
+            feats.update(variants(label, Z, aux, int(d["dims"][0]), graph_halves=args.graph_halves))
         for protocol in ("stratified", "grouped"):
             for i in range(args.seeds):
                 df = evaluate(feats, b, protocol, args.heads, n_splits=10, seed=SEED + i, n_jobs=args.n_jobs)
@@ -78,18 +76,43 @@ def main(argv=None) -> int:
         print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
     if args.baseline:
         print()
-        print(paired_summary(cells, runs, args.baseline, args.heads))
+        print(paired_summary(cells, runs, args.baseline, args.heads, graph_halves=args.graph_halves))
     return 0
 
 
-def paired_summary(cells, runs, baseline: str, heads) -> str:
+def suffixes(graph_halves: bool = False) -> tuple[str, ...]:
+    """The feature variants of one run, as label suffixes, in table order."""
+    base = ("", " + aux", " text + aux", " graph + aux", " fused + aux")
+    return base + ((" graph mean + aux", " graph max + aux") if graph_halves else ())
+
+
+def variants(label: str, Z: np.ndarray, aux: np.ndarray, h: int, *, graph_halves: bool = False) -> dict:
+    """Feature sets of one run's embedding ``Z`` (modality "both": text ``h``, graph ``[mean ; max]``
+    ``2h``, fused ``h`` columns): the embedding alone, and it or each part next to ``aux``."""
+    if Z.shape[1] != 4 * h:
+        raise ValueError(f"{label}: expected 4 x {h} columns (text, graph mean, graph max, fused), got {Z.shape[1]}")
+    parts = {
+        " + aux": Z,
+        " text + aux": Z[:, :h],
+        " graph + aux": Z[:, h : 3 * h],
+        " fused + aux": Z[:, 3 * h :],
+        " graph mean + aux": Z[:, h : 2 * h],
+        " graph max + aux": Z[:, 2 * h : 3 * h],
+    }
+    out = {label: Z}
+    for suffix in suffixes(graph_halves)[1:]:
+        out[label + suffix] = (parts[suffix], aux)
+    return out
+
+
+def paired_summary(cells, runs, baseline: str, heads, *, graph_halves: bool = False) -> str:
     """Markdown: each run's feature variants against the baseline's, paired cell by cell."""
     lines = [f"| features | head | mean difference to {baseline} (points) | ahead in | min | max |",
              "|---|---|---:|---:|---:|---:|"]
     for label in runs:
         if label == baseline:
             continue
-        for suffix in ("", " + aux", " text + aux", " graph + aux", " fused + aux"):
+        for suffix in suffixes(graph_halves):
             for head in heads:
                 mine, base = cells.get((label + suffix, head)), cells.get((baseline + suffix, head))
                 if not mine or not base:
