@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,19 +11,9 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from _benchmarks import REPO, load_benchmark
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "benchmarks" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-ret = _load("opt_retrieval")
+ret = load_benchmark("opt_retrieval")
 
 
 def _rec(package, file, opt, instructions, outcome="ok"):
@@ -107,7 +94,7 @@ def test_pairs_embed_evaluate_on_compiled_c(tmp_path, clang, capsys):
     assert sorted(p["file"] for p in listing) == sorted(PROGRAMS)
     assert len(list(ir.glob("*.O0.ll"))) == len(list(ir.glob("*.O1.ll"))) == len(PROGRAMS)
 
-    embed_ir = _load("embed_ir")
+    embed_ir = load_benchmark("embed_ir")
     tok = REPO / "sklearn_mirencoder" / "_data" / "weights" / "small" / "tokenizer.json"
     if not tok.is_file():
         pytest.skip("no bundled tokenizer")
