@@ -80,7 +80,9 @@ Each compile runs in its own temporary directory holding a copy of the source (n
 the sample when the sample is a file path, else ``input.<ext>``), with stdin closed, in a
 new process group that is killed as a whole on timeout.  The program is never linked nor
 executed.  ``source_dir=`` adds ``-I <dir>`` so that ``#include "local.h"`` next to the
-original file still resolves.
+original file still resolves.  The directory (``mirencoder-cc-<pid>-*``) is removed when the
+compile ends; one left by a killed process is removed by the next process that compiles, an
+hour later at the earliest (:func:`sweep_stale_temp_dirs`).
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ __all__ = [
     "compile_source",
     "has_omp_pragma",
     "include_dir",
+    "sweep_stale_temp_dirs",
 ]
 
 #: Canonical language names.
@@ -557,6 +560,70 @@ def _check_source(source: str | bytes, name: str, max_source_bytes: int | None) 
     return data
 
 
+_TEMP_PREFIX = "mirencoder-cc-"
+#: A temporary folder of a process that no longer exists is removed once it is this old (s).
+STALE_TEMP_SECONDS = 3600.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # another user's process, or we cannot tell: keep its folder
+    return True
+
+
+def sweep_stale_temp_dirs(root: str | os.PathLike | None = None, *, min_age: float = STALE_TEMP_SECONDS) -> int:
+    """Remove compile folders (``mirencoder-cc-<pid>-*``) left by processes that were killed.
+
+    A compile works in a temporary folder that it removes when it ends, but a process killed
+    with SIGKILL (a joblib worker stopped by the out-of-memory killer or by loky) cannot.
+    Folders whose process is gone and that are older than ``min_age`` seconds are removed;
+    folders of live processes, of other users' processes, or younger ones are kept.  Each
+    process runs this once, before its first compile.  Returns how many folders it removed.
+    """
+    import time
+
+    root = Path(root if root is not None else tempfile.gettempdir())
+    now = time.time()
+    removed = 0
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(_TEMP_PREFIX):
+            continue
+        pid = entry.name[len(_TEMP_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < min_age:
+                continue
+        except OSError:
+            continue
+        if not _pid_alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += not os.path.exists(entry.path)
+    return removed
+
+
+_SWEPT_IN: int | None = None  # the pid of the process that has swept (a forked child sweeps again)
+
+
+def _temp_dir() -> tempfile.TemporaryDirectory:
+    """The compile's temporary folder, named after this process so that a later process can
+    tell it was left behind (:func:`sweep_stale_temp_dirs`)."""
+    global _SWEPT_IN
+    pid = os.getpid()
+    if _SWEPT_IN != pid:
+        _SWEPT_IN = pid
+        sweep_stale_temp_dirs()
+    return tempfile.TemporaryDirectory(prefix=f"{_TEMP_PREFIX}{pid}-")
+
+
 def _temp_name(name: str, language: str) -> str:
     """The file name the source gets in the temporary directory."""
     default = "input" + _DEFAULT_EXT[language]
@@ -745,7 +812,7 @@ def compile_source(
     flags += ["-c", "-emit-llvm"]
 
     src_name = _temp_name(name, lang)
-    with tempfile.TemporaryDirectory(prefix="mirencoder-cc-") as tmp:
+    with _temp_dir() as tmp:
         Path(tmp, src_name).write_bytes(data)
         prefix = list(info.command)
         if info.kind == "ziglang" and lang == "c++":

@@ -430,3 +430,55 @@ def test_ziglang_discovered_last(clean_env):
     clean_env.setenv("PATH", "")
     assert find_compiler().kind == "ziglang"
 
+
+
+# ---------------------------------------------------------------------------- temporary folders
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def _folder(root: Path, name: str, age: float) -> Path:
+    d = root / name
+    d.mkdir()
+    (d / "input.c").write_text("int f(void) { return 0; }\n")
+    t = time.time() - age
+    os.utime(d, (t, t))
+    return d
+
+
+def test_sweep_removes_only_old_folders_of_dead_processes(tmp_path):
+    dead, live = _dead_pid(), os.getppid()
+    stale = _folder(tmp_path, f"mirencoder-cc-{dead}-abc", 7200)
+    young = _folder(tmp_path, f"mirencoder-cc-{dead}-young", 60)
+    alive = _folder(tmp_path, f"mirencoder-cc-{live}-abc", 7200)
+    mine = _folder(tmp_path, f"mirencoder-cc-{os.getpid()}-abc", 7200)
+    old_style = _folder(tmp_path, "mirencoder-cc-abcdef", 7200)  # no pid: not ours to judge
+    other = _folder(tmp_path, f"other-{dead}-abc", 7200)
+    (tmp_path / f"mirencoder-cc-{dead}-file").write_text("a file, not a folder")
+    assert cc.sweep_stale_temp_dirs(tmp_path) == 1
+    assert not stale.exists()
+    assert all(d.exists() for d in (young, alive, mine, old_style, other))
+    assert (tmp_path / f"mirencoder-cc-{dead}-file").exists()
+    assert cc.sweep_stale_temp_dirs(tmp_path, min_age=30) == 1  # now the young one is old enough
+    assert not young.exists()
+    assert cc.sweep_stale_temp_dirs(tmp_path / "missing") == 0
+
+
+def test_first_compile_of_a_process_sweeps_and_leaves_nothing(tmp_path, monkeypatch, clang):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(cc, "_SWEPT_IN", None)
+    stale = _folder(tmp_path, f"mirencoder-cc-{_dead_pid()}-left", 7200)
+    res = compile_source("int twice(int x) { return 2 * x; }\n", language="c", compiler=clang)
+    assert res.bitcode
+    assert not stale.exists()
+    assert list(tmp_path.iterdir()) == []  # the compile's own folder is gone too
+    assert cc._SWEPT_IN == os.getpid()
+    stale2 = _folder(tmp_path, f"mirencoder-cc-{_dead_pid()}-left", 7200)
+    compile_source("int thrice(int x) { return 3 * x; }\n", language="c", compiler=clang)
+    assert stale2.exists()  # once per process
