@@ -9,6 +9,7 @@ Run from the repository root::
     python -m pretrain.corpus stats /work/corpus/out
     python -m pretrain.corpus pack /work/corpus/out --to /work/corpus/corpus-all.tar.xz
 
+``hub`` adds the modules of a Hub dataset of LLVM IR such as ComPile (:mod:`pretrain.hub_corpus`).
 ``fetch`` downloads Debian source packages (``apt-get source --download-only``) and unpacks
 the part of each that the catalogue (:mod:`pretrain.sources`) names.  ``build`` compiles
 every candidate file stand-alone with the front end (:func:`sklearn_mirencoder.ir.load_file`)
@@ -1208,6 +1209,20 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--max-bytes", type=int, default=None, help="never take IR larger than this")
     u.add_argument("--copy", action="store_true", help="copy the IR files instead of symlinking them")
 
+    h = sub.add_parser("hub", help="add the modules of a Hub dataset of LLVM IR (Parquet; e.g. ComPile)")
+    h.add_argument("repo", nargs="?", default="llvm-ml/ComPile", help="dataset repository id (default llvm-ml/ComPile)")
+    h.add_argument("--out", required=True)
+    h.add_argument("--revision", help="branch, tag or commit (pin a commit to reproduce a corpus)")
+    h.add_argument("--shard", action="append", help="a dataset file to read (repeatable; default: every match of --pattern)")
+    h.add_argument("--pattern", default="*.parquet", help="which dataset files to list (default *.parquet)")
+    h.add_argument("--language", action="append", help="keep rows of this language only (repeatable), e.g. c, c++")
+    h.add_argument("--limit", type=int, help="stop after this many rows attempted")
+    h.add_argument("--content-column", default="content")
+    h.add_argument("--language-column", default="language", help="'' for none")
+    h.add_argument("--package-column", default="package_source", help="'' for none (the repository id is the package)")
+    h.add_argument("--local-files-only", action="store_true", help="use the Hugging Face cache only (needs --shard)")
+    h.add_argument("--jobs", type=int, default=2)
+
     p = sub.add_parser("pack", help="pack the distinct modules into one .tar.xz")
     p.add_argument("out")
     p.add_argument("--to", required=True)
@@ -1242,6 +1257,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "subset":
         subset(args.sources, args.out, train=args.train, val=args.val, keep_languages=tuple(args.keep_language),
                max_bytes=args.max_bytes, link=not args.copy)
+        return 0
+    if args.cmd == "hub":
+        from .hub_corpus import build_from_hub
+
+        build_from_hub(args.repo, args.out, revision=args.revision, shards=args.shard, pattern=args.pattern,
+                       languages=args.language, limit=args.limit, content_column=args.content_column,
+                       language_column=args.language_column or None, package_column=args.package_column or None,
+                       local_files_only=args.local_files_only, jobs=args.jobs)
         return 0
     if args.cmd == "pack":
         pack(args.out, args.to, which=args.split, max_bytes=args.max_bytes)
