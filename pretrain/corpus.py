@@ -1220,6 +1220,7 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("--content-column", default="content")
     h.add_argument("--language-column", default="language", help="'' for none")
     h.add_argument("--package-column", default="package_source", help="'' for none (the repository id is the package)")
+    h.add_argument("--license-column", default="license_expression", help="recorded as license when present")
     h.add_argument("--local-files-only", action="store_true", help="use the Hugging Face cache only (needs --shard)")
     h.add_argument("--jobs", type=int, default=2)
 
@@ -1264,6 +1265,7 @@ def main(argv: list[str] | None = None) -> int:
         build_from_hub(args.repo, args.out, revision=args.revision, shards=args.shard, pattern=args.pattern,
                        languages=args.language, limit=args.limit, content_column=args.content_column,
                        language_column=args.language_column or None, package_column=args.package_column or None,
+                       license_column=args.license_column or None,
                        local_files_only=args.local_files_only, jobs=args.jobs)
         return 0
     if args.cmd == "pack":

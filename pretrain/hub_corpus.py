@@ -14,7 +14,8 @@ Each row goes through the package's own front end (:func:`sklearn_mirencoder.ir.
 bitcode or IR text, upgraded and verified by LLVM 22, canonical text), is deduplicated by
 the hash of its canonical text like ``build``'s modules, and gets one manifest line
 (``package`` from the package column, ``file`` = ``<shard>#<row>``, ``opt`` = ``hub``,
-``compiler`` = ``hub <repo>@<commit>``, ``outcome``).  A row that does not parse is recorded
+``compiler`` = ``hub <repo>@<commit>``, ``license`` from ComPile's ``license_expression``,
+``outcome``).  A row that does not parse is recorded
 with its error and skipped, never fatal.  Shards come through :func:`huggingface_hub.hf_hub_download`
 (the standard cache, ``HF_TOKEN`` from the environment, ``--local-files-only`` for a cache
 filled beforehand); pin ``--revision`` to a commit to make a corpus reproducible.  Reruns
@@ -90,8 +91,10 @@ def _commit_of(path: Path) -> str | None:
     return None
 
 
-def iter_rows(path: str | os.PathLike, columns: list[str], batch_size: int = 64) -> Iterator[dict]:
-    """The rows of a Parquet file, ``columns`` only, one dict at a time (memory: one batch)."""
+def iter_rows(path: str | os.PathLike, columns: list[str], batch_size: int = 64, optional: tuple[str, ...] = ()
+              ) -> Iterator[dict]:
+    """The rows of a Parquet file, ``columns`` (and those of ``optional`` that it has) only, one
+    dict at a time (memory: one batch)."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -102,12 +105,13 @@ def iter_rows(path: str | os.PathLike, columns: list[str], batch_size: int = 64)
     if missing:
         raise SystemExit(f"{path}: no column {', '.join(map(repr, missing))} (it has {', '.join(sorted(present))}); "
                          "name the right ones with --content-column / --language-column / --package-column")
+    columns = list(dict.fromkeys([*columns, *(c for c in optional if c in present)]))
     for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
         yield from batch.to_pylist()
 
 
 def row_record(content: Any, *, language: str | None, package: str, file: str, compiler: str,
-               out: str | os.PathLike) -> dict:
+               out: str | os.PathLike, license: str | None = None) -> dict:
     """Parse one row's module with the front end; write its IR; return its manifest record (never raises)."""
     from sklearn_mirencoder.ir import to_ir
 
@@ -117,6 +121,8 @@ def row_record(content: Any, *, language: str | None, package: str, file: str, c
     rec: dict[str, Any] = {"package": package, "file": file, "language": language or "unknown", "opt": "hub",
                            "compiler": compiler, "flags": [], "hash": None, "outcome": None, "seconds": None,
                            "instructions": None}
+    if license is not None:
+        rec["license"] = license
     try:
         if content is None:
             raise ValueError("the row has no module (content is null)")
@@ -153,6 +159,7 @@ def build_from_hub(
     content_column: str = "content",
     language_column: str | None = "language",
     package_column: str | None = "package_source",
+    license_column: str | None = "license_expression",
     local_files_only: bool = False,
     jobs: int = 2,
     batch_size: int = 200,
@@ -162,7 +169,8 @@ def build_from_hub(
 
     ``shards`` names the dataset files to read (default: every file matching ``pattern``,
     listed from the Hub); ``languages`` keeps rows whose language column is one of them;
-    ``limit`` stops after that many rows attempted in this run.
+    ``limit`` stops after that many rows attempted in this run.  The license column, when the
+    dataset has it, goes into each record's ``license``.
     """
     from joblib import Parallel, delayed
 
@@ -192,7 +200,8 @@ def build_from_hub(
 
             def flush() -> None:
                 jobs_ = (delayed(row_record)(p["content"], language=p["language"], package=p["package"],
-                                             file=p["file"], compiler=compiler, out=str(out)) for p in pending)
+                                             file=p["file"], compiler=compiler, out=str(out),
+                                             license=p["license"]) for p in pending)
                 for rec in parallel(jobs_):
                     if rec["outcome"] == "ok":
                         if rec["hash"] in seen:
@@ -205,7 +214,8 @@ def build_from_hub(
                 os.fsync(fh.fileno())
                 pending.clear()
 
-            for i, row in enumerate(iter_rows(path, columns)):
+            optional = (license_column,) if license_column else ()
+            for i, row in enumerate(iter_rows(path, columns, optional=optional)):
                 if limit is not None and attempted >= limit:
                     break
                 file = f"{shard}#{i}"
@@ -216,8 +226,9 @@ def build_from_hub(
                 if file in done_files:
                     continue
                 package = str(row.get(package_column) or repo_id) if package_column else repo_id
+                license = row.get(license_column) if license_column else None
                 pending.append({"content": row[content_column], "language": language, "package": package,
-                                "file": file})
+                                "file": file, "license": None if license is None else str(license)})
                 attempted += 1
                 if len(pending) >= batch_size:
                     flush()

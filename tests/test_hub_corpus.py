@@ -97,7 +97,7 @@ def test_hub_dataset_from_a_filled_cache_becomes_a_corpus(shard, hf_cache, tmp_p
         assert by_package[bad]["outcome"] not in ("ok", "duplicate") and by_package[bad]["error"]
     r = by_package["spack://dot"]
     assert r["file"] == f"{SHARD}#1" and r["opt"] == "hub" and r["language"] == "c"
-    assert r["compiler"] == f"hub org/ir-dataset@{COMMIT}"
+    assert r["compiler"] == f"hub org/ir-dataset@{COMMIT}" and r["license"] == "MIT"
     text = corpus.module_path(out, r["hash"]).read_text()
     assert "define" in text and "@dot" in text and r["instructions"] > 0
     assert corpus.canonical_hash(text) == r["hash"]
@@ -128,6 +128,11 @@ def test_mocked_download_gets_the_dataset_repo_and_revision(shard, tmp_path, mon
     assert calls == [("llvm-ml/ComPile", SHARD, {"repo_type": "dataset", "revision": "v1.1",
                                                  "local_files_only": False})]
     assert {r["compiler"] for r in corpus.read_manifest(tmp_path / "out")} == {f"hub llvm-ml/ComPile@{COMMIT}"}
+    # a dataset without the license column: no license in the records, no error
+    out = tmp_path / "out-nolicense"
+    hub_corpus.build_from_hub("llvm-ml/ComPile", out, revision="v1.1", limit=1, jobs=1, license_column="licence",
+                              log=lambda *a: None)
+    assert "license" not in corpus.read_manifest(out)[0]
 
 
 def test_hub_failures_say_what_to_do(shard, hf_cache, tmp_path):
