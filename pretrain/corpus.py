@@ -542,16 +542,7 @@ def build(
                 stopped = True
                 break
             batch = tasks[start:start + batch_size]
-            for rec in parallel(delayed(run_task)(t) for t in batch):
-                if rec["outcome"] == "ok":
-                    if rec["hash"] in seen:
-                        rec["outcome"] = "duplicate"
-                    else:
-                        seen.add(rec["hash"])
-                counts[rec["outcome"]] += 1
-                fh.write(json.dumps(rec, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            append_records(fh, parallel(delayed(run_task)(t) for t in batch), seen, counts)
             n = start + len(batch)
             el = time.time() - t0
             eta = el / n * (len(tasks) - n)
@@ -562,6 +553,21 @@ def build(
         log(f"stopped after {time.time() - t0:.0f}s (--time-limit); run again to resume")
     log(f"done in {time.time() - t0:.0f}s: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
     return counts
+
+
+def append_records(fh, records: Iterable[dict], seen: set, counts: Counter) -> None:
+    """Append attempts to an open manifest and make them durable: a module whose hash is in
+    ``seen`` becomes a ``duplicate``; ``seen`` and the outcome ``counts`` are updated."""
+    for rec in records:
+        if rec["outcome"] == "ok":
+            if rec["hash"] in seen:
+                rec["outcome"] = "duplicate"
+            else:
+                seen.add(rec["hash"])
+        counts[rec["outcome"]] += 1
+        fh.write(json.dumps(rec, sort_keys=True) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 # ----------------------------------------------------------------------------------------------

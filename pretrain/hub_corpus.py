@@ -26,7 +26,6 @@ resume: rows already in the manifest are skipped.  Reading Parquet needs ``pyarr
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 import time
@@ -174,7 +173,7 @@ def build_from_hub(
     """
     from joblib import Parallel, delayed
 
-    from .corpus import MANIFEST, _repair_manifest, read_manifest
+    from .corpus import MANIFEST, _repair_manifest, append_records, read_manifest
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -202,16 +201,7 @@ def build_from_hub(
                 jobs_ = (delayed(row_record)(p["content"], language=p["language"], package=p["package"],
                                              file=p["file"], compiler=compiler, out=str(out),
                                              license=p["license"]) for p in pending)
-                for rec in parallel(jobs_):
-                    if rec["outcome"] == "ok":
-                        if rec["hash"] in seen:
-                            rec["outcome"] = "duplicate"
-                        else:
-                            seen.add(rec["hash"])
-                    counts[rec["outcome"]] += 1
-                    fh.write(json.dumps(rec, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+                append_records(fh, parallel(jobs_), seen, counts)
                 pending.clear()
 
             optional = (license_column,) if license_column else ()
