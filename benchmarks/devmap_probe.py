@@ -12,7 +12,8 @@ comparing pre-training runs.
 
 ``--seeds K`` repeats the cross-validation with K fold partitions (seeds 204, 205, ...) and
 averages, which shrinks the partition noise that makes one-point differences unreadable.
-``--graph-halves`` adds the graph part's mean-pooled and max-pooled halves, each + aux.
+``--graph-halves`` adds the graph part's mean-pooled and max-pooled halves, each + aux;
+``--without-fused`` adds the embedding without its fused projection (text + graph + aux).
 ``--baseline R`` adds a paired summary: for every other run and feature variant, the mean
 difference to the same variant of R over every (platform, protocol, head, seed) and in how
 many of them the run is ahead.
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", default=None, help="label of the run to compare the others with")
     ap.add_argument("--graph-halves", action="store_true",
                     help="also probe the graph part's mean and max halves apart (each + aux)")
+    ap.add_argument("--without-fused", action="store_true",
+                    help="also probe the embedding without its fused projection (text + graph + aux)")
     args = ap.parse_args(argv)
     runs = dict(r.split("=", 1) for r in args.runs)
     data = args.data or _default_data()
@@ -59,7 +62,8 @@ def main(argv=None) -> int:
             d = np.load(path)
             pos = {n: i for i, n in enumerate(d["names"])}
             Z = d["X"][[pos[Path(f).stem] for f in b.ir_file]]
-            feats.update(variants(label, Z, aux, int(d["dims"][0]), graph_halves=args.graph_halves))
+            feats.update(variants(label, Z, aux, int(d["dims"][0]), graph_halves=args.graph_halves,
+                                  without_fused=args.without_fused))
         for protocol in ("stratified", "grouped"):
             for i in range(args.seeds):
                 df = evaluate(feats, b, protocol, args.heads, n_splits=10, seed=SEED + i, n_jobs=args.n_jobs)
@@ -76,17 +80,20 @@ def main(argv=None) -> int:
         print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
     if args.baseline:
         print()
-        print(paired_summary(cells, runs, args.baseline, args.heads, graph_halves=args.graph_halves))
+        print(paired_summary(cells, runs, args.baseline, args.heads, graph_halves=args.graph_halves,
+                             without_fused=args.without_fused))
     return 0
 
 
-def suffixes(graph_halves: bool = False) -> tuple[str, ...]:
+def suffixes(graph_halves: bool = False, without_fused: bool = False) -> tuple[str, ...]:
     """The feature variants of one run, as label suffixes, in table order."""
     base = ("", " + aux", " text + aux", " graph + aux", " fused + aux")
-    return base + ((" graph mean + aux", " graph max + aux") if graph_halves else ())
+    halves = (" graph mean + aux", " graph max + aux") if graph_halves else ()
+    return base + halves + ((" text + graph + aux",) if without_fused else ())
 
 
-def variants(label: str, Z: np.ndarray, aux: np.ndarray, h: int, *, graph_halves: bool = False) -> dict:
+def variants(label: str, Z: np.ndarray, aux: np.ndarray, h: int, *, graph_halves: bool = False,
+             without_fused: bool = False) -> dict:
     """Feature sets of one run's embedding ``Z`` (modality "both": text ``h``, graph ``[mean ; max]``
     ``2h``, fused ``h`` columns): the embedding alone, and it or each part next to ``aux``."""
     if Z.shape[1] != 4 * h:
@@ -98,21 +105,23 @@ def variants(label: str, Z: np.ndarray, aux: np.ndarray, h: int, *, graph_halves
         " fused + aux": Z[:, 3 * h :],
         " graph mean + aux": Z[:, h : 2 * h],
         " graph max + aux": Z[:, 2 * h : 3 * h],
+        " text + graph + aux": Z[:, : 3 * h],
     }
     out = {label: Z}
-    for suffix in suffixes(graph_halves)[1:]:
+    for suffix in suffixes(graph_halves, without_fused)[1:]:
         out[label + suffix] = (parts[suffix], aux)
     return out
 
 
-def paired_summary(cells, runs, baseline: str, heads, *, graph_halves: bool = False) -> str:
+def paired_summary(cells, runs, baseline: str, heads, *, graph_halves: bool = False,
+                   without_fused: bool = False) -> str:
     """Markdown: each run's feature variants against the baseline's, paired cell by cell."""
     lines = [f"| features | head | mean difference to {baseline} (points) | ahead in | min | max |",
              "|---|---|---:|---:|---:|---:|"]
     for label in runs:
         if label == baseline:
             continue
-        for suffix in suffixes(graph_halves):
+        for suffix in suffixes(graph_halves, without_fused):
             for head in heads:
                 mine, base = cells.get((label + suffix, head)), cells.get((baseline + suffix, head))
                 if not mine or not base:

@@ -23,6 +23,9 @@ def test_variants_slice_the_parts_of_a_both_embedding():
     np.testing.assert_array_equal(v["P graph max + aux"][0], Z[:, 6:9])
     np.testing.assert_array_equal(v["P fused + aux"][0], Z[:, 9:12])
     assert all(v[k][1] is aux for k in v if k != "P")
+    w = probe.variants("P", Z, aux, h, without_fused=True)
+    assert list(w)[-1] == "P text + graph + aux" and "P graph mean + aux" not in w
+    np.testing.assert_array_equal(w["P text + graph + aux"][0], Z[:, 0:9])
     # without the flag: the five variants of the committed tables, in their order
     assert list(probe.variants("P", Z, aux, h)) == ["P", "P + aux", "P text + aux", "P graph + aux", "P fused + aux"]
 
