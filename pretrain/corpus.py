@@ -351,31 +351,39 @@ def run_task(task: Task) -> dict:
             extra_flags=task.extra_flags,
             timeout=task.timeout,
         )
-        text = module.text
-        h = canonical_hash(text)
-        n_inst = count_instructions(text)
         comp = getattr(module, "compiler", None)
         rec["compiler"] = f"{comp.kind} {comp.version}" if comp is not None else None
         rec["flags"] = _short_flags(getattr(module, "flags", ()) or ())
         rec["language"] = _label_language(module, task.language)
-        rec["hash"] = h
-        rec["instructions"] = n_inst
-        rec["bytes"] = len(text.encode("utf-8"))
-        if n_inst == 0:
-            rec["outcome"] = EMPTY  # declarations only (headers, disabled code): no graph to learn from
-        else:
-            _write_atomic(module_path(task.out, h), text)
-            rec["outcome"] = "ok"
+        store_module(rec, module.text, task.out)
     except BaseException as exc:  # noqa: BLE001 - every failure is recorded, none is fatal
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        rec["outcome"] = type(exc).__name__
+        record_failure(rec, exc)
         if task.language in ("c", "c++") and _has_omp_pragma(task.path):
             rec["language"] = "openmp"
-        msg = str(exc).strip().splitlines()
-        rec["error"] = " | ".join(msg[:3])[:300] if msg else ""
     rec["seconds"] = round(time.perf_counter() - t0, 4)
     return rec
+
+
+def store_module(rec: dict, text: str, out: str | os.PathLike) -> None:
+    """Fill a manifest record from a module's canonical IR (hash, instructions, bytes,
+    outcome) and write the module unless it has no instruction (outcome ``empty``)."""
+    h = canonical_hash(text)
+    n_inst = count_instructions(text)
+    rec.update(hash=h, instructions=n_inst, bytes=len(text.encode("utf-8")))
+    if n_inst == 0:
+        rec["outcome"] = EMPTY  # declarations only (headers, disabled code): no graph to learn from
+    else:
+        _write_atomic(module_path(out, h), text)
+        rec["outcome"] = "ok"
+
+
+def record_failure(rec: dict, exc: BaseException) -> None:
+    """Record why an attempt failed (outcome: the exception's type); interrupts propagate."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        raise exc
+    rec["outcome"] = type(exc).__name__
+    msg = str(exc).strip().splitlines()
+    rec["error"] = " | ".join(msg[:3])[:300] if msg else ""
 
 
 # ----------------------------------------------------------------------------------------------

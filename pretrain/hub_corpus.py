@@ -114,7 +114,7 @@ def row_record(content: Any, *, language: str | None, package: str, file: str, c
     """Parse one row's module with the front end; write its IR; return its manifest record (never raises)."""
     from sklearn_mirencoder.ir import to_ir
 
-    from .corpus import EMPTY, _write_atomic, canonical_hash, count_instructions, module_path
+    from .corpus import record_failure, store_module
 
     t0 = time.perf_counter()
     rec: dict[str, Any] = {"package": package, "file": file, "language": language or "unknown", "opt": "hub",
@@ -127,21 +127,9 @@ def row_record(content: Any, *, language: str | None, package: str, file: str, c
             raise ValueError("the row has no module (content is null)")
         data = content if isinstance(content, (bytes, bytearray)) else str(content).encode("utf-8")
         kind = "llvm-bc" if bytes(data[:4]) in _BITCODE_MAGIC else "llvm-ir"
-        text = to_ir(bytes(data), language=kind, name=f"{package}/{file}").text
-        h = canonical_hash(text)
-        n_inst = count_instructions(text)
-        rec.update(hash=h, instructions=n_inst, bytes=len(text.encode("utf-8")))
-        if n_inst == 0:
-            rec["outcome"] = EMPTY
-        else:
-            _write_atomic(module_path(out, h), text)
-            rec["outcome"] = "ok"
+        store_module(rec, to_ir(bytes(data), language=kind, name=f"{package}/{file}").text, out)
     except BaseException as exc:  # noqa: BLE001 - every failure is recorded, none is fatal
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        rec["outcome"] = type(exc).__name__
-        msg = str(exc).strip().splitlines()
-        rec["error"] = " | ".join(msg[:3])[:300] if msg else ""
+        record_failure(rec, exc)
     rec["seconds"] = round(time.perf_counter() - t0, 4)
     return rec
 

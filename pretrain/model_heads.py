@@ -258,15 +258,11 @@ class MIREncoderForPretraining(nn.Module):
                 # the output matrix is the token embedding, detached: this task trains the graph
                 # encoder (and the embedding through the node inputs), not the output space that
                 # masked language modelling shares
-                logp = F.log_softmax(
-                    self.node_mlm(nodes.index_select(0, masked), self.encoder.token_embedding.weight.detach()).float(),
-                    -1,
-                )
-                real = lab >= 0
-                picked = logp.gather(1, lab.clamp(min=0))  # (M, T)
-                loss_node = -(picked * real).sum() / real.sum()
+                logits = self.node_mlm(nodes.index_select(0, masked), self.encoder.token_embedding.weight.detach())
+                logits = logits.float()  # (M, V): one prediction per node, scored against each of its sub-words
+                loss_node = F.cross_entropy(logits.unsqueeze(-1).expand(-1, -1, lab.shape[1]), lab)
                 # a node is recognised when the most likely sub-word is one of its own
-                node_correct = ((lab == logp.argmax(-1, keepdim=True)) & real).any(1).sum()
+                node_correct = ((lab == logits.argmax(-1, keepdim=True)) & (lab >= 0)).any(1).sum()
             else:
                 loss_node = zero + sum(p.sum() for p in self.node_mlm.parameters()) * 0.0
 

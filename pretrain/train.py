@@ -495,16 +495,17 @@ def _run(args, dist: Dist, device, run_dir: Path, log: JsonLog, deadline, t_star
 
         train_model = DDP(model, device_ids=[dist.local_rank] if device.type == "cuda" else None)
 
+    node_mask_prob = args.node_mask_prob if args.node_weight > 0 else 0.0  # batches unchanged without the task
     batches = PretrainBatches(
         train_set, tokenizer, config, batch_size=args.batch_size, seed=args.seed, rank=dist.rank,
         world_size=dist.world, node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
-        hard_negatives=args.hard_negatives, node_mask_prob=args.node_mask_prob if args.node_weight > 0 else 0.0,
+        hard_negatives=args.hard_negatives, node_mask_prob=node_mask_prob,
     )
     eval_source = val_set if val_set is not None else train_set
     eval_batches = PretrainBatches(
         eval_source, tokenizer, config, batch_size=min(args.batch_size, max(2, len(eval_source))), seed=args.seed + 1,
         node_budget=args.node_budget, mask_prob=args.mask_prob, max_ae_edges=args.max_ae_edges,
-        hard_negatives=args.hard_negatives, node_mask_prob=args.node_mask_prob if args.node_weight > 0 else 0.0,
+        hard_negatives=args.hard_negatives, node_mask_prob=node_mask_prob,
     )
     n_params = count_parameters(encoder)
     log(

@@ -412,6 +412,11 @@ def _masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (states * m).sum(1) / m.sum(1).clamp(min=1)
 
 
+def _readout(nodes: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The graph vector ``[mean ; max]`` ``(B, 2 * hidden)`` of each program's node states."""
+    return torch.cat(_segment_mean_max(nodes, batch["batch"], int(batch["num_programs"])), dim=1)
+
+
 def _segment_mean_max(x: torch.Tensor, index: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and max of the rows of ``x`` grouped by ``index`` (empty groups give 0)."""
     h = x.shape[1]
@@ -543,8 +548,7 @@ class MIREncoder(nn.Module):
     def graph_vectors(self, batch: dict[str, torch.Tensor], *, return_states: bool = False):
         """Program graph vectors ``(B, 2 * hidden)``: [mean ; max] of the final node states."""
         nodes = self.encode_nodes(batch)
-        mean, mx = _segment_mean_max(nodes, batch["batch"], int(batch["num_programs"]))
-        graph = torch.cat([mean, mx], dim=1)
+        graph = _readout(nodes, batch)
         return (graph, nodes) if return_states else graph
 
     @torch.inference_mode()
@@ -556,11 +560,7 @@ class MIREncoder(nn.Module):
         self.eval()
         try:
             batch = _to_device(batch, self.device)
-            b = int(batch["num_programs"])
-            return [
-                torch.cat(_segment_mean_max(states, batch["batch"], b), dim=1)
-                for states in self.encode_nodes(batch, every_layer=True)
-            ]
+            return [_readout(states, batch) for states in self.encode_nodes(batch, every_layer=True)]
         finally:
             self.train(was_training)
 
