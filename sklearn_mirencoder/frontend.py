@@ -190,7 +190,7 @@ def program_from_ir(
     try:
         normalized = normalize_ir(ir.text)
         words = tuple(ir_words(normalized))
-        ids = tokenizer.encode(normalized, normalized=True) if tokenizer is not None else None
+        ids = tokenizer.encode(normalized, normalized=True, words=words) if tokenizer is not None else None
     except MIREncoderError:
         raise
     except Exception as exc:

@@ -496,6 +496,44 @@ def test_training_is_deterministic_and_bpe_works(training_texts, tokenizer, comp
     assert bpe.decode(ids).split() == words
 
 
+def _rust_ids(tok: IRTokenizer, normalized: str) -> list[int]:
+    """What the wrapped Hugging Face tokenizer gives for the whole text (no word cache)."""
+    return tok.tokenizer.encode(normalized, add_special_tokens=False).ids
+
+
+def test_word_cache_gives_the_wrapped_tokenizers_ids_on_real_ir(tokenizer, training_texts, devmap_normalized):
+    bpe = IRTokenizer.train(training_texts[:20], vocab_size=400, model="bpe")
+    texts = list(devmap_normalized.values())
+    for tok in (tokenizer, bpe):
+        for n in texts:
+            assert tok.encode(n, normalized=True).tolist() == _rust_ids(tok, n)
+        # pre-split words, a batch, and a cache that starts over give the same ids
+        n = texts[0]
+        assert tok.encode(n, normalized=True, words=ir_words(n)).tolist() == _rust_ids(tok, n)
+        assert [a.tolist() for a in tok.encode_batch(texts[:5], normalized=True)] == [
+            _rust_ids(tok, t) for t in texts[:5]
+        ]
+    small = IRTokenizer.from_str(tokenizer.to_str())
+    small.WORD_CACHE_SIZE = 50
+    for n in texts[:20]:
+        assert small.encode(n, normalized=True).tolist() == _rust_ids(tokenizer, n)
+    assert len(small._word_cache) <= 50
+
+
+def test_word_cache_gives_the_wrapped_tokenizers_ids_on_arbitrary_text(tokenizer):
+    specials = st.sampled_from(["[MASK]", "[UNK]", "[PAD]", "[CLS]", "[SEP]", " [MASK] ", "<nl>", "\u00e9", "\x1c"])
+
+    @HYPOTHESIS
+    @given(st.lists(st.one_of(st.text(max_size=40), _ir_like, specials), max_size=6).map("".join))
+    def check(text):
+        n = normalize_ir(text)
+        assert tokenizer.encode(n, normalized=True).tolist() == _rust_ids(tokenizer, n)
+        # not normalised: the wrapped tokenizer still sees the same words
+        assert tokenizer.encode(text, normalized=True).tolist() == _rust_ids(tokenizer, text)
+
+    check()
+
+
 def test_training_arguments_are_checked(training_texts):
     with pytest.raises(TokenizerError, match="model"):
         IRTokenizer.train(training_texts[:2], model="unigram")
