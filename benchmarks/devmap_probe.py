@@ -8,15 +8,17 @@ markdown table.  Cheaper than ``benchmarks/devmap.py`` (one head, no baselines):
 comparing pre-training runs.
 
     python benchmarks/devmap_probe.py A=run_a.npz B=run_b.npz R=random.npz [--data DIR]
-        [--heads logreg hgb] [--seeds 3] [--baseline R]
+        [--heads logreg hgb] [--seeds 3] [--fractions 0.1 1.0] [--baseline R]
 
 ``--seeds K`` repeats the cross-validation with K fold partitions (seeds 204, 205, ...) and
 averages, which shrinks the partition noise that makes one-point differences unreadable.
 ``--graph-halves`` adds the graph part's mean-pooled and max-pooled halves, each + aux;
 ``--without-fused`` adds the embedding without its fused projection (text + graph + aux).
-``--baseline R`` adds a paired summary: for every other run and feature variant, the mean
-difference to the same variant of R over every (platform, protocol, head, seed) and in how
-many of them the run is ahead.
+``--fractions 0.1 0.25`` gives the head only that share of each training fold (a stratified
+subsample, seeded; the test folds stay whole): how the embeddings do with little labelled
+data.  ``--baseline R`` adds a paired summary: for every other run and feature variant, the
+mean difference to the same variant of R over every (platform, protocol, head, seed) and in
+how many of them the run is ahead; each (head, fraction) gets its own rows.
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ def main(argv=None) -> int:
                     help="also probe the graph part's mean and max halves apart (each + aux)")
     ap.add_argument("--without-fused", action="store_true",
                     help="also probe the embedding without its fused projection (text + graph + aux)")
+    ap.add_argument("--fractions", nargs="+", type=float, default=[1.0],
+                    help="shares of each training fold the head sees (default: all of it)")
     args = ap.parse_args(argv)
+    if not all(0.0 < f <= 1.0 for f in args.fractions):
+        ap.error("--fractions must be in (0, 1]")
+    heads = [head_label(h, f) for h in args.heads for f in args.fractions]
     runs = dict(r.split("=", 1) for r in args.runs)
     data = args.data or _default_data()
     acc = collections.defaultdict(dict)
@@ -66,11 +73,12 @@ def main(argv=None) -> int:
                                   without_fused=args.without_fused))
         for protocol in ("stratified", "grouped"):
             for i in range(args.seeds):
-                df = evaluate(feats, b, protocol, args.heads, n_splits=10, seed=SEED + i, n_jobs=args.n_jobs)
+                df = evaluate(feats, b, protocol, args.heads, n_splits=10, seed=SEED + i, n_jobs=args.n_jobs,
+                              fractions=args.fractions)
                 for r in df.itertuples():
-                    cells[(r.features, r.head)][(f"{plat}/{protocol}", i)] = 100 * r.accuracy
+                    cells[(r.features, head_label(r.head, r.fraction))][(f"{plat}/{protocol}", i)] = 100 * r.accuracy
     for (name, head), d in cells.items():
-        label = name if len(args.heads) == 1 else f"{name} ({head})"
+        label = name if len(heads) == 1 else f"{name} ({head})"
         for c in COLUMNS:
             acc[label][c] = float(np.mean([d[(c, i)] for i in range(args.seeds)]))
     print("| features | " + " | ".join(COLUMNS) + " | mean |")
@@ -80,9 +88,14 @@ def main(argv=None) -> int:
         print(f"| {name} | " + " | ".join(f"{x:.1f}" for x in v) + f" | {np.mean(v):.1f} |")
     if args.baseline:
         print()
-        print(paired_summary(cells, runs, args.baseline, args.heads, graph_halves=args.graph_halves,
+        print(paired_summary(cells, runs, args.baseline, heads, graph_halves=args.graph_halves,
                              without_fused=args.without_fused))
     return 0
+
+
+def head_label(head: str, fraction: float) -> str:
+    """``"logreg"`` for a head trained on whole folds, ``"logreg, 10% of rows"`` otherwise."""
+    return head if fraction >= 1.0 else f"{head}, {100 * fraction:g}% of rows"
 
 
 def suffixes(graph_halves: bool = False, without_fused: bool = False) -> tuple[str, ...]:

@@ -47,3 +47,16 @@ def test_paired_summary_pairs_cells_with_the_baseline():
     # differences +1, -1, +2, 0: mean +0.50, ahead in 2 of 4, min -1, max +2
     assert rows[0] == "| A | logreg | +0.50 | 2/4 | -1.0 | +2.0 |"
     assert rows[-1].startswith("| A graph max + aux | logreg | +0.50 | 2/4 |")
+
+
+def test_head_label_names_the_share_of_training_rows():
+    assert probe.head_label("logreg", 1.0) == "logreg"
+    assert probe.head_label("logreg", 0.1) == "logreg, 10% of rows"
+    assert probe.head_label("hgb", 0.25) == "hgb, 25% of rows"
+
+
+@pytest.mark.parametrize("bad", ["0", "1.5", "-0.1"])
+def test_fractions_outside_zero_one_are_refused_before_any_work(bad, capsys):
+    with pytest.raises(SystemExit):
+        probe.main(["A=missing.npz", "--fractions", bad])
+    assert "--fractions must be in (0, 1]" in capsys.readouterr().err
