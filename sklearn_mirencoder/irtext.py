@@ -520,6 +520,83 @@ def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Inst
     return Instruction(opcode, result, rtype, ops, succ, callee, text)
 
 
+# -- instruction templates ----------------------------------------------------------------
+#
+# Programs repeat the same instructions with other value names: the 7,248 instructions of 48
+# devmap kernels have 435 shapes once their local names are taken out, the 175,630 of all
+# 669 devmap files 4,102.  Nothing in parse_instruction looks at a name beyond its first
+# character and which other names equal it, so an instruction is parsed once per shape
+# (names replaced by holes %$$0, %$$1, ... numbered by first appearance, equal names
+# sharing a hole) and the names are put back into the parsed fields.
+
+_LOCAL_NAME = re.compile(r'(%(?:"(?:[^"\\]|\\.)*"|[-\w$.]+))')
+_HOLE = re.compile(r"%\$\$(\d+)")
+_TEMPLATE_LIMIT = 50_000  # shapes kept per process; the table starts over when full
+_templates: dict[tuple, tuple | None] = {}
+
+
+def _recipe(s: str | None):
+    """How to rebuild a parsed field: the string itself (no hole), the index of the name it
+    is, or a tuple of text pieces and name indices to concatenate."""
+    if s is None or "%$$" not in s:
+        return s
+    parts = _HOLE.split(s)
+    if len(parts) == 3 and not parts[0] and not parts[2]:
+        return int(parts[1])
+    return tuple(p if k % 2 == 0 else int(p) for k, p in enumerate(parts))
+
+
+def _cook(recipe, names: list[str]):
+    if recipe is None or recipe.__class__ is str:
+        return recipe
+    if recipe.__class__ is int:
+        return names[recipe]
+    return "".join(names[p] if p.__class__ is int else p for p in recipe)
+
+
+def _parse_by_template(text: str, typedefs: dict[str, str] | None) -> Instruction:
+    """:func:`parse_instruction`, parsing each shape of instruction once (same result)."""
+    pieces = _LOCAL_NAME.split(text)
+    holes: dict[str, int] = {}
+    pattern = tuple(holes.setdefault(n, len(holes)) for n in pieces[1::2])
+    key = (tuple(pieces[0::2]), pattern)
+    if key in _templates:
+        recipe = _templates[key]
+    else:
+        recipe = None
+        # quoted names may hold any text, "$$" could meet a hole: parse those as they are
+        if '%"' not in text and "$$" not in text:
+            filled = "".join(p if k % 2 == 0 else f"%$${holes[p]}" for k, p in enumerate(pieces))
+            try:
+                t = parse_instruction(filled, typedefs)
+            except (IRTextError, IndexError, ValueError):
+                t = None  # the real text raises the real error below
+            if t is not None and t.opcode != "extractvalue":  # its type needs the real type names
+                recipe = (
+                    t.opcode, _recipe(t.result), _recipe(t.type),
+                    tuple((o.kind, _recipe(o.ref), _recipe(o.type), o.position) for o in t.operands),
+                    tuple(_recipe(x) for x in t.successors), _recipe(t.callee),
+                )
+        if len(_templates) >= _TEMPLATE_LIMIT:
+            _templates.clear()
+        _templates[key] = recipe
+    if recipe is None:
+        return parse_instruction(text, typedefs)
+    names = list(holes)
+    opcode, result, rtype, ops, succ, callee = recipe
+    if ", !" in text or " #" in text:
+        text = _ATTACHMENTS.sub("", text)
+    return Instruction(
+        opcode,
+        _cook(result, names),
+        _cook(rtype, names),
+        [Operand(kind, _cook(ref, names), _cook(ty, names), pos) for kind, ref, ty, pos in ops],
+        [_cook(x, names) for x in succ],
+        _cook(callee, names),
+        text,
+    )
+
+
 def _vector_parts(ty: str) -> tuple[str, str] | None:
     """``"<4 x float>"`` -> ``("4", "float")``; ``"<vscale x 2 x i64>"`` -> ``("vscale x 2", "i64")``."""
     if not ty.startswith("<") or ty.startswith("<{"):
@@ -628,13 +705,17 @@ def _parse_signature(line: str) -> Function:
     return Function(name, ret, args)
 
 
-def read_module(text: str) -> Module:
+def read_module(text: str, *, reuse_templates: bool = True) -> Module:
     """Read canonical LLVM IR text into a :class:`Module`.
 
     Parameters
     ----------
     text : str
         ``str()`` of an llvmlite module (LLVM 22 printer).
+    reuse_templates : bool, default True
+        Parse each shape of instruction (its text with the local names taken out) once per
+        process and fill in the names, about five times faster on real programs; the
+        result is the same (``False`` parses every instruction, for checking that).
 
     Returns
     -------
@@ -653,9 +734,11 @@ def read_module(text: str) -> Module:
     insts: list[Instruction] = []
     pending: list[str] = []
 
+    parse = _parse_by_template if reuse_templates else parse_instruction
+
     def flush() -> None:
         if pending:
-            insts.append(parse_instruction(" ".join(pending), typedefs))
+            insts.append(parse(" ".join(pending), typedefs))
             pending.clear()
 
     for line in text.split("\n"):
