@@ -531,8 +531,9 @@ def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Inst
 
 _LOCAL_NAME = re.compile(r'(%(?:"(?:[^"\\]|\\.)*"|[-\w$.]+))')
 _HOLE = re.compile(r"%\$\$(\d+)")
-_TEMPLATE_LIMIT = 50_000  # shapes kept per process; the table starts over when full
+_TEMPLATE_LIMIT = 20_000  # shapes kept per process (about 1 KiB each); the table starts over when full
 _templates: dict[tuple, tuple | None] = {}
+_UNSEEN = object()
 
 
 def _recipe(s: str | None):
@@ -560,9 +561,8 @@ def _parse_by_template(text: str, typedefs: dict[str, str] | None) -> Instructio
     holes: dict[str, int] = {}
     pattern = tuple(holes.setdefault(n, len(holes)) for n in pieces[1::2])
     key = (tuple(pieces[0::2]), pattern)
-    if key in _templates:
-        recipe = _templates[key]
-    else:
+    recipe = _templates.get(key, _UNSEEN)  # one lookup: another thread may clear the table
+    if recipe is _UNSEEN:
         recipe = None
         # quoted names may hold any text, "$$" could meet a hole: parse those as they are
         if '%"' not in text and "$$" not in text:

@@ -916,7 +916,7 @@ class IRTokenizer:
     #: Words whose ids :meth:`encode` keeps (per instance and process); the cache starts
     #: over when full.  IR repeats its words (opcodes, types, ``%v12``), so a kernel's
     #: words are nearly all known after a few programs.
-    WORD_CACHE_SIZE = 200_000
+    WORD_CACHE_SIZE = 100_000
 
     def _ids(self, text: str, words: Sequence[str] | None = None) -> list[int]:
         """Sub-word ids of normalised ``text``: those of its IR words one after the other.
