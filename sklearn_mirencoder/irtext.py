@@ -714,7 +714,7 @@ def read_module(text: str, *, reuse_templates: bool = True) -> Module:
         ``str()`` of an llvmlite module (LLVM 22 printer).
     reuse_templates : bool, default True
         Parse each shape of instruction (its text with the local names taken out) once per
-        process and fill in the names, about five times faster on real programs; the
+        process and fill in the names, about twice as fast on real programs; the
         result is the same (``False`` parses every instruction, for checking that).
 
     Returns

@@ -889,14 +889,14 @@ class IRTokenizer:
         ----------
         ir_text : str
             Canonical IR text (normalised here), or normalised text if ``normalized``.
-        words : sequence of str, optional
-            ``ir_words(text)`` of the normalised text, when the caller has them already
-            (saves splitting it again); must be exactly that list.
         max_length : int, optional
             Cut the sequence to this length; by default nothing is cut (the encoder
             reads long sequences through windows).
         add_special_tokens : bool
             Surround the sequence with ``[CLS]`` ... ``[SEP]``.
+        words : sequence of str, optional
+            ``ir_words(text)`` of the normalised text, when the caller has them already
+            (saves splitting it again); must be exactly that list.
         """
         text = ir_text if normalized else normalize_ir(ir_text)
         return self._finish(self._ids(text, words), max_length, add_special_tokens)
@@ -923,7 +923,7 @@ class IRTokenizer:
 
         The wrapped tokenizer cuts text into exactly :func:`ir_words` and tokenises each
         word on its own (WordPiece and BPE never look across words), so the ids of a word
-        can be cached; that is about four times faster than the Rust tokenizer on the whole
+        can be cached; that is about three times faster than the Rust tokenizer on the whole
         text, whose cost is mostly building the offsets of an ``Encoding``.  Texts that hold
         an added token's text (matched across word boundaries before the split) or a
         character other than printable ASCII and the usual white space (Python counts
