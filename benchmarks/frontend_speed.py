@@ -38,10 +38,10 @@ import llvmlite
 
 from embed_speed import cpu_name  # noqa: E402  (benchmarks/ is on sys.path)
 from sklearn_mirencoder.compile import compile_source, find_compiler, language_from_path
-from sklearn_mirencoder import irtext
 from sklearn_mirencoder.errors import FrontendError
 from sklearn_mirencoder.graph import ProGraMLBuilder
 from sklearn_mirencoder.ir import canonical_text, load_file, parse_ir_upgraded
+from sklearn_mirencoder.irtext import clear_templates
 from sklearn_mirencoder.tokens import IRTokenizer, ir_words, normalize_ir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,9 +62,9 @@ def ours(data: bytes, name: str, tokenizer: IRTokenizer | None, builder: ProGraM
     """Time the front end's own stages on bitcode or IR text ``data``, from empty per-process
     caches (instruction shapes, word ids): a file gets no help from the files or runs before it,
     where in a batch the shapes and words of earlier programs make it faster."""
-    irtext._templates.clear()
+    clear_templates()
     if tokenizer is not None:
-        tokenizer._word_cache.clear()
+        tokenizer.clear_word_cache()
     t0 = time.perf_counter()
     module, _ = parse_ir_upgraded(data, name=name)
     try:
@@ -77,7 +77,7 @@ def ours(data: bytes, name: str, tokenizer: IRTokenizer | None, builder: ProGraM
     normalized = normalize_ir(text)
     words = ir_words(normalized)
     if tokenizer is not None:
-        tokenizer.encode(normalized, normalized=True)
+        tokenizer.encode(normalized, normalized=True, words=words)  # as program_from_ir does
     t3 = time.perf_counter()
     n_inst = int((graph.node_kind == 0).sum())
     return {"parse": t1 - t0, "graph": t2 - t1, "tokens": t3 - t2, "total": t3 - t0,

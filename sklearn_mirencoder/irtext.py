@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Operand", "Instruction", "Function", "Module", "read_module", "IRTextError"]
+__all__ = ["Operand", "Instruction", "Function", "Module", "read_module", "clear_templates", "IRTextError"]
 
 
 class IRTextError(ValueError):
@@ -534,6 +534,11 @@ _HOLE = re.compile(r"%\$\$(\d+)")
 _TEMPLATE_LIMIT = 20_000  # shapes kept per process (about 1 KiB each); the table starts over when full
 _templates: dict[tuple, tuple | None] = {}
 _UNSEEN = object()
+
+
+def clear_templates() -> None:
+    """Forget the instruction shapes :func:`read_module` has parsed in this process."""
+    _templates.clear()
 
 
 def _recipe(s: str | None):

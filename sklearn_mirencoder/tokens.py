@@ -918,6 +918,10 @@ class IRTokenizer:
     #: words are nearly all known after a few programs.
     WORD_CACHE_SIZE = 100_000
 
+    def clear_word_cache(self) -> None:
+        """Forget the word ids :meth:`encode` has kept."""
+        self._word_cache.clear()
+
     def _ids(self, text: str, words: Sequence[str] | None = None) -> list[int]:
         """Sub-word ids of normalised ``text``: those of its IR words one after the other.
 
