@@ -230,6 +230,39 @@ def test_embed_shapes_and_determinism(model, encoded):
     assert not model.training
 
 
+@pytest.mark.parametrize("length", [7, 64, 512])
+def test_eval_layers_equal_the_transformer_encoder_in_eval_mode(length):
+    """The inference path (fused attention) computes what nn.TransformerEncoder computes,
+    padding included, and training mode still goes through nn.TransformerEncoder."""
+    cfg = MIREncoderConfig.tiny(vocab_size=100, pad_id=0, hidden=64, heads=4, text_layers=2, window=512, stride=384)
+    text = random_init(cfg, seed=1).text.eval()
+    gen = torch.Generator().manual_seed(length)
+    x = torch.randn(5, length, cfg.hidden, generator=gen)
+    lengths = torch.tensor([length, 1, max(1, length // 2), length, max(1, length - 3)])
+    mask = torch.arange(length)[None] < lengths[:, None]
+    pos = text.position_embedding(torch.arange(length))[None]
+    with torch.no_grad():
+        ours = text(x, mask)
+        reference = text.layers(x + pos, src_key_padding_mask=~mask)  # PyTorch's fast path
+        real = mask.unsqueeze(-1)
+        torch.testing.assert_close(ours.masked_fill(~real, 0), reference.masked_fill(~real, 0), rtol=1e-5, atol=1e-5)
+        text.train()
+        assert torch.equal(text(x, mask), text.layers(x + pos, src_key_padding_mask=~mask))  # dropout 0
+
+
+def test_embedding_is_the_same_on_one_and_two_threads(model, encoded):
+    batch = collate(encoded[:6], model.config)
+    n = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = model.embed(batch)
+        torch.set_num_threads(2)
+        two = model.embed(batch)
+    finally:
+        torch.set_num_threads(n)
+    assert torch.equal(one, two)
+
+
 def test_graph_readout_of_every_layer_ends_with_the_embedding(model, encoded):
     cfg = model.config
     batch = collate(encoded[:4], cfg)
