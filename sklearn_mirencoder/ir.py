@@ -57,6 +57,7 @@ from llvmlite.binding.context import ContextRef as _ContextRef
 from llvmlite.binding.module import ModuleRef as _ModuleRef
 
 from .compile import (
+    CompileResult,
     CompilerInfo,
     compile_source,
     language_from_path,
@@ -72,6 +73,7 @@ __all__ = [
     "upgrade_ir_text",
     "canonical_text",
     "to_ir",
+    "ir_from_compile_result",
     "load_file",
     "BITCODE_MAGIC",
     "BITCODE_WRAPPER_MAGIC",
@@ -671,6 +673,19 @@ def to_ir(
         max_source_bytes=max_source_bytes,
         source_dir=source_dir,
     )
+    return ir_from_compile_result(result, name=name)
+
+
+def ir_from_compile_result(result: CompileResult, *, name: str = "<string>") -> IRModule:
+    """The canonical :class:`IRModule` of clang's output (what :func:`to_ir` does after
+    :func:`~sklearn_mirencoder.compile.compile_source`; for callers that compile elsewhere,
+    e.g. in a thread ahead of the parsing).
+
+    Raises
+    ------
+    IRParseError
+        Naming the sample, when llvmlite's LLVM cannot read the bitcode.
+    """
     try:
         module, upgraded = parse_ir_upgraded(result.bitcode, name=name)
     except IRParseError as exc:

@@ -26,7 +26,9 @@ How a call works
    active joblib backend, so ``joblib.parallel_config("dask")`` spreads the work over a dask
    cluster.  Every failure is caught per sample inside the worker; a worker process that
    dies (LLVM crashing, memory) costs only the sample that killed it (see
-   :class:`WorkerCrashError`).
+   :class:`WorkerCrashError`).  With one job the front end runs in the calling process and
+   clang runs a few programs ahead in a thread, so the Python stages (and the encoding)
+   overlap clang instead of waiting for it.
 4. **Encode** (``encode_in``).  In the parent process, on ``device``: batches of
    ``batch_size`` programs go through the model while the workers compile the next ones.
    Or, by default when the model runs on the CPU with more than one worker, in the
@@ -51,6 +53,7 @@ unloadable weights, a bad parameter) always raise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import types
@@ -58,7 +61,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -244,9 +247,33 @@ def _embed(model, encoded: list, modality: str) -> np.ndarray:
     return vecs.detach().cpu().numpy().astype(np.float32, copy=False)
 
 
-def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
+def _needs_clang(task: _Task) -> bool:
+    return task.ir_text is None and normalize_language(task.language)[0] in COMPILED_LANGUAGES
+
+
+def _compile_task(task: _Task, ctx: _WorkerContext):
+    """clang's output for a task that :func:`_needs_clang` (a ``CompileResult``)."""
+    from .compile import compile_source
+
+    return compile_source(
+        task.data,
+        language=task.language,
+        name=task.name,
+        compiler=ctx.compiler,
+        opt_flags=ctx.opt_flags,
+        extra_flags=ctx.extra_flags,
+        timeout=ctx.timeout,
+        max_source_bytes=ctx.max_source_bytes,
+        source_dir=task.source_dir,
+    )
+
+
+def _frontend_task(task: _Task, ctx: _WorkerContext, compiled: Callable[[], Any] | None = None) -> tuple:
     """Run one program through the front end (and the model, when ``ctx.encoder`` says so);
     never raises for a problem of the sample.
+
+    ``compiled``, when given, returns (or raises) what :func:`_compile_task` would, from a
+    compile already under way elsewhere (:func:`_frontend_in_process`).
 
     Returns ``("ok", payload, new_ir_text_or_None, (text_partial, graph_cut))`` -- the
     payload an :class:`~sklearn_mirencoder.featurize.EncodedProgram`, or its vector (a
@@ -254,25 +281,19 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
     """
     from .featurize import encode_program
     from .frontend import program_from_ir
-    from .ir import IRModule, to_ir
+    from .ir import IRModule, ir_from_compile_result, to_ir
 
     try:
         new_ir = None
-        if task.ir_text is None:
-            ir = to_ir(
-                task.data,
-                language=task.language,
-                name=task.name,
-                compiler=ctx.compiler,
-                opt_flags=ctx.opt_flags,
-                extra_flags=ctx.extra_flags,
-                timeout=ctx.timeout,
-                max_source_bytes=ctx.max_source_bytes,
-                source_dir=task.source_dir,
-            )
-            new_ir = ir.text
-        else:
+        if task.ir_text is not None:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
+        elif _needs_clang(task):
+            result = compiled() if compiled is not None else _compile_task(task, ctx)
+            ir = ir_from_compile_result(result, name=task.name)
+            new_ir = ir.text
+        else:  # LLVM IR or bitcode
+            ir = to_ir(task.data, language=task.language, name=task.name, max_source_bytes=ctx.max_source_bytes)
+            new_ir = ir.text
         # the IR is normalised once, for the words and the token ids
         program = program_from_ir(ir, tokenizer=ctx.tokenizer, graph_builder=ctx.graph_builder)
         config = types.SimpleNamespace(**ctx.config)
@@ -294,6 +315,46 @@ def _frontend_task(task: _Task, ctx: _WorkerContext) -> tuple:
         return ("ok", encoded, new_ir, cut)
     # not the sample's problem if this fails (unloadable weights, memory): it propagates
     return ("ok", _embed(_worker_model(ctx.encoder), [encoded], ctx.encoder.modality)[0], new_ir, cut)
+
+
+#: How many programs the compile-ahead thread of :func:`_frontend_in_process` may have
+#: compiled or queued beyond the one being parsed.
+COMPILE_AHEAD = 4
+
+
+def _frontend_in_process(tasks: Sequence[_Task], ctx: _WorkerContext, *, ahead: int = COMPILE_AHEAD):
+    """Yield ``(task, result)`` of :func:`_frontend_task` for every task, in order, in this
+    process, with clang running ahead in a thread.
+
+    One thread runs clang for the next programs, one after the other (at most ``ahead``
+    beyond the one being worked on), while this thread parses the IR and builds the graph
+    and tokens of the current one (and the caller encodes): clang is a separate process, so
+    it and the Python stages use two cores instead of taking turns on one.  A compile error
+    reaches the sample it belongs to, as without the thread.  When the caller stops early
+    (an error raised, the generator closed) the queued compiles are cancelled, and the
+    thread ends after the running one without being waited for.
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mirencoder-clang")
+    window: deque = deque()
+    todo = iter(tasks)
+
+    def submit() -> None:
+        task = next(todo, None)
+        if task is not None:
+            window.append((task, pool.submit(_compile_task, task, ctx) if _needs_clang(task) else None))
+
+    try:
+        for _ in range(1 + max(0, ahead)):
+            submit()
+        while window:
+            task, future = window.popleft()
+            submit()
+            yield task, _frontend_task(task, ctx, future.result if future is not None else None)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def graph_builder_id(builder) -> str | None:
@@ -845,30 +906,32 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                         bar.update(len(rows))
 
                 batcher = _Batcher(rt.model, self.modality, self.batch_size, done)
-                for task, result in self._run_frontend(tasks, ctx):
-                    group = groups[task.key]
-                    if result[0] == "ok":
-                        _, payload, new_ir, (text_partial, graph_cut) = result
-                        if new_ir is not None:
-                            stats["compiled"] += 1
-                            cache.put_ir(task.program_key, new_ir)
-                        truncation[task.key] = (bool(text_partial), bool(graph_cut))
-                        _note_truncation(stats, truncated, [s.index for s in group], text_partial, graph_cut)
-                        if isinstance(payload, np.ndarray):  # encoded in the worker
-                            done([task.key], payload[None])
-                        else:
-                            batcher.add(task.key, payload)
-                        continue
-                    exc = result[1]
-                    if isinstance(exc, CompilerNotFoundError) or not isinstance(exc, FrontendError):
-                        raise exc  # not the sample's problem
-                    if _deterministic(exc):
-                        cache.put_failure(failure_key(task.program_key, graph_builder=builder_id), exc)
-                    if raising:
-                        raise _relabel(exc, group[0].index, group[0].name, _RAISE_HINT) from exc
-                    for s in group:
-                        failures[s.index] = _relabel(exc, s.index, s.name)
-                    bar.update(len(group))
+                # closed at once when an error is raised (not when the traceback goes)
+                with contextlib.closing(self._run_frontend(tasks, ctx)) as frontend:
+                    for task, result in frontend:
+                        group = groups[task.key]
+                        if result[0] == "ok":
+                            _, payload, new_ir, (text_partial, graph_cut) = result
+                            if new_ir is not None:
+                                stats["compiled"] += 1
+                                cache.put_ir(task.program_key, new_ir)
+                            truncation[task.key] = (bool(text_partial), bool(graph_cut))
+                            _note_truncation(stats, truncated, [s.index for s in group], text_partial, graph_cut)
+                            if isinstance(payload, np.ndarray):  # encoded in the worker
+                                done([task.key], payload[None])
+                            else:
+                                batcher.add(task.key, payload)
+                            continue
+                        exc = result[1]
+                        if isinstance(exc, CompilerNotFoundError) or not isinstance(exc, FrontendError):
+                            raise exc  # not the sample's problem
+                        if _deterministic(exc):
+                            cache.put_failure(failure_key(task.program_key, graph_builder=builder_id), exc)
+                        if raising:
+                            raise _relabel(exc, group[0].index, group[0].name, _RAISE_HINT) from exc
+                        for s in group:
+                            failures[s.index] = _relabel(exc, s.index, s.name)
+                        bar.update(len(group))
                 batcher.flush()
         finally:
             bar.close()
@@ -1059,6 +1122,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         One that kills its worker again is the culprit: it fails with
         :class:`WorkerCrashError`, and no other sample is lost.
         """
+        from joblib import effective_n_jobs
+
+        if effective_n_jobs(self.n_jobs) == 1:  # joblib would run them here, one by one
+            yield from _frontend_in_process(tasks, ctx)
+            return
         pending = list(tasks)
         suspects: list[_Task] = []
         pre_dispatch = f"2*n_jobs + {2 * int(self.batch_size)}"

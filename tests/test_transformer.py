@@ -548,6 +548,58 @@ def test_errors_raise_names_the_sample(tiny_model_dir, faulty_compiler):
         make(tiny_model_dir, compiler=faulty_compiler, timeout=1).fit_transform([X[3]])
 
 
+def test_compile_ahead_thread_keeps_order_errors_and_its_bound(tiny_model_dir, monkeypatch):
+    """In one process clang runs ahead in a thread: the results come in task order, equal to
+    running each task alone, a compile error stays with its sample, at most ``1 + ahead``
+    programs are compiled beyond the one being handed out, and closing the generator cancels
+    the rest."""
+    import threading
+    import time
+
+    from sklearn_mirencoder import compile as compile_module
+    from sklearn_mirencoder.hub import load_model, resolve_model
+    from sklearn_mirencoder.transformer import _frontend_in_process, _frontend_task, _Task, _WorkerContext
+
+    model = load_model(resolve_model(str(tiny_model_dir)), device="cpu")
+    ctx = _WorkerContext(model.tokenizer, model.config, None, None, (), 60.0)
+    sources = list(SMALL_PROGRAMS[:3]) + ["__kernel void broken(__global float *x) { x[0] = ; }"]
+    sources += list(SMALL_PROGRAMS[3:6])
+    tasks = [_Task(f"k{i}", f"p{i}", f"sample {i}", "opencl", src.encode()) for i, src in enumerate(sources)]
+    alone = [_frontend_task(t, ctx) for t in tasks]
+
+    started = []
+    real = compile_module.compile_source
+
+    def recording(*args, **kw):
+        started.append((kw["name"], threading.current_thread().name))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(compile_module, "compile_source", recording)
+    got = list(_frontend_in_process(tasks, ctx, ahead=2))
+    assert [t.name for t, _ in got] == [t.name for t in tasks]
+    assert [name for name, _ in started] == [t.name for t in tasks]  # clang ran them in order
+    assert all(thread.startswith("mirencoder-clang") for _, thread in started)
+    for (_, result), ref in zip(got, alone):
+        assert result[0] == ref[0]
+        if result[0] == "ok":
+            np.testing.assert_array_equal(result[1].token_ids, ref[1].token_ids)
+            np.testing.assert_array_equal(result[1].edge_index, ref[1].edge_index)
+            assert result[2] == ref[2]
+    assert isinstance(got[3][1][1], CompileError) and got[3][1][1].sample == "sample 3"
+
+    started.clear()
+    gen = _frontend_in_process(tasks, ctx, ahead=2)
+    next(gen)
+    time.sleep(1.0)
+    assert len(started) <= 4  # the one handed out, the next, and two ahead
+    gen.close()
+    deadline = time.monotonic() + 30
+    while any(t.name.startswith("mirencoder-clang") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name.startswith("mirencoder-clang") for t in threading.enumerate())
+    assert len(started) <= 4  # the queued compiles were cancelled
+
+
 def test_killed_worker_costs_one_sample(tiny_model_dir, faulty_compiler):
     X = list(SMALL_PROGRAMS[:2]) + [SMALL_PROGRAMS[2] + "\n// MIRENCODER_KILL_WORKER\n"] + list(SMALL_PROGRAMS[3:])
     est = make(tiny_model_dir, compiler=faulty_compiler, n_jobs=2, errors="nan", cache=False)
