@@ -313,11 +313,11 @@ class TextEncoder(nn.Module):
         ``x LayerNorm -> self-attention -> + x``, then ``LayerNorm -> linear -> GELU ->
         linear -> + x``, per layer, with the weights of ``nn.TransformerEncoderLayer``.
         The attention is :func:`~torch.nn.functional.scaled_dot_product_attention` with
-        the padding keys masked out: a fused kernel (flash attention on CPU and CUDA)
-        instead of the score matrix and masked softmax of PyTorch's fast path, which took
-        half of the model's CPU time (about 1.3x faster overall, measured in
-        ``docs/embed-speed.md``).  Equal to ``nn.TransformerEncoder`` in eval mode up to
-        float rounding (tested).
+        the padding keys masked out: a fused kernel (flash attention on CPU) instead of the
+        score matrix and masked softmax of PyTorch's fast path, which took 40% of the
+        model's CPU time (the forward passes over the 48 kernels of
+        ``docs/embed-speed.md``: 24.5 s before, 18.7 s after, on 2 cores).  Equal to
+        ``nn.TransformerEncoder`` in eval mode up to float rounding (tested).
         """
         w, length, hidden = x.shape
         keep = attention_mask[:, None, None, :]

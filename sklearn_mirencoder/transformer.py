@@ -318,7 +318,7 @@ def _frontend_task(task: _Task, ctx: _WorkerContext, compiled: Callable[[], Any]
 
 
 #: How many programs the compile-ahead thread of :func:`_frontend_in_process` may have
-#: compiled or queued beyond the one being parsed.
+#: compiled or queued beyond the one being parsed or encoded.
 COMPILE_AHEAD = 4
 
 
@@ -327,7 +327,8 @@ def _frontend_in_process(tasks: Sequence[_Task], ctx: _WorkerContext, *, ahead: 
     process, with clang running ahead in a thread.
 
     One thread runs clang for the next programs, one after the other (at most ``ahead``
-    beyond the one being worked on), while this thread parses the IR and builds the graph
+    beyond the one being worked on here or by the caller), while this thread parses the IR
+    and builds the graph
     and tokens of the current one (and the caller encodes): clang is a separate process, so
     it and the Python stages use two cores instead of taking turns on one.  A compile error
     reaches the sample it belongs to, as without the thread.  When the caller stops early
@@ -351,8 +352,8 @@ def _frontend_in_process(tasks: Sequence[_Task], ctx: _WorkerContext, *, ahead: 
             submit()
         while window:
             task, future = window.popleft()
-            submit()
             yield task, _frontend_task(task, ctx, future.result if future is not None else None)
+            submit()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
