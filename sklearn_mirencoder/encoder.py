@@ -315,8 +315,8 @@ class TextEncoder(nn.Module):
         The attention is :func:`~torch.nn.functional.scaled_dot_product_attention` with
         the padding keys masked out: a fused kernel (flash attention on CPU) instead of the
         score matrix and masked softmax of PyTorch's fast path, which took 40% of the
-        model's CPU time (the forward passes over the 48 kernels of
-        ``docs/embed-speed.md``: 24.5 s before, 18.7 s after, on 2 cores).  Equal to
+        model's CPU time (the model row of ``docs/embed-speed.md``, 48 kernels on 2 cores:
+        24.95 s before, 18.64 s after).  Equal to
         ``nn.TransformerEncoder`` in eval mode up to float rounding (tested).
         """
         w, length, hidden = x.shape
