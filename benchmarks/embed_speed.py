@@ -19,8 +19,8 @@ least 1.8x the programs per second of ``n_jobs=1``.  Also measured: ``n_jobs=2``
 model kept in the calling process (``encode_in="parent"``), ``n_jobs=1`` with torch on
 one thread (one core's work, which the workers multiply), and ``n_jobs=1`` with a random-init
 stand-in model (hidden 32, one layer each, the same windows and tokenizer) whose forward
-passes cost about what the small model's cost on a GPU: what everything but the model
-adds to clang, measured on this machine.
+passes cost a few ms a program, more than the small model's on a GPU (about 1 ms): what
+everything but the model adds to clang, measured on this machine.
 
 The model: ``--model`` if given, else the bundled weights if the package has them, else a
 random-init ``small`` model (same architecture and cost as the bundled one) with a
@@ -118,6 +118,30 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
+def clang_only(files: list[Path], datas: list[bytes]) -> None:
+    """Compile every kernel with the clang command the front end runs, one after the other."""
+    from sklearn_mirencoder.compile import compile_source
+
+    for f, d in zip(files, datas):
+        compile_source(d, language="opencl", name=str(f))
+
+
+def front_end_tasks(model, files: list[Path], datas: list[bytes]):
+    """The front end's context and one task per kernel, as ``transform`` builds them."""
+    from sklearn_mirencoder.compile import find_compiler
+    from sklearn_mirencoder.transformer import _Task, _WorkerContext
+
+    ctx = _WorkerContext(model.tokenizer, model.config, find_compiler(), None, (), 60.0)
+    return ctx, [_Task("k", "k", str(f), "opencl", d, None, str(f.parent)) for f, d in zip(files, datas)]
+
+
+def by_length(encoded: list, size: int = 16) -> list[list]:
+    """Encoded programs in batches of ``size``, ordered by token count (as ``transform``
+    batches programs of like length)."""
+    order = np.argsort([e.num_tokens for e in encoded], kind="stable")
+    return [[encoded[i] for i in order[s : s + size]] for s in range(0, len(encoded), size)]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="use the first N compiling kernels")
@@ -133,16 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from sklearn_mirencoder import __version__
-    from sklearn_mirencoder.compile import compile_source, find_compiler
+    from sklearn_mirencoder.compile import find_compiler
     from sklearn_mirencoder.featurize import collate
     from sklearn_mirencoder.hub import load_model, resolve_model
-    from sklearn_mirencoder.transformer import (
-        MIRTransformer,
-        _frontend_in_process,
-        _frontend_task,
-        _Task,
-        _WorkerContext,
-    )
+    from sklearn_mirencoder.transformer import MIRTransformer, _frontend_in_process, _frontend_task
 
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="embed-speed-") as tmpdir:
@@ -155,19 +173,14 @@ def main(argv: list[str] | None = None) -> int:
         clang = find_compiler()
         datas = [f.read_bytes() for f in files]
 
-        def clang_only():
-            for f, d in zip(files, datas):
-                compile_source(d, language="opencl", name=str(f))
-
         cheap = max(3, args.repeat)  # runs of the rows that take seconds, not minutes
-        t_clang = best_of(cheap, clang_only)
+        t_clang = best_of(cheap, lambda: clang_only(files, datas))
         print(f"clang only: {t_clang:.2f} s", file=sys.stderr)
 
         # the two halves, in this process
         source = resolve_model(model_ref)
         model = load_model(source, device="cpu" if args.device == "auto" else args.device)
-        ctx = _WorkerContext(model.tokenizer, model.config, clang, None, (), 60.0)
-        tasks = [_Task("k", "k", str(f), "opencl", d, None, str(f.parent)) for f, d in zip(files, datas)]
+        ctx, tasks = front_end_tasks(model, files, datas)
         encoded = []
 
         def front_end():  # as transform runs it with one job: clang ahead in a thread
@@ -186,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         nodes = np.array([e.num_nodes for e in encoded])
 
         def encode(m=model):
-            order = np.argsort(tokens)
-            for s in range(0, n, 16):
-                batch = [encoded[i] for i in order[s : s + 16]]
+            for batch in by_length(encoded):
                 m.embed(collate(batch, m.config), "both")
 
         t_model = best_of(args.repeat, encode)

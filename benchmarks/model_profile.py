@@ -34,9 +34,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from embed_speed import REPO, best_of, compiling_kernels, cpu_name  # noqa: E402  (benchmarks/ is on sys.path)
+from embed_speed import (  # noqa: E402  (benchmarks/ is on sys.path)
+    REPO,
+    best_of,
+    by_length,
+    clang_only,
+    compiling_kernels,
+    cpu_name,
+    front_end_tasks,
+)
 
 #: Operator names (torch.profiler) by kind.
 KINDS = {
@@ -57,21 +63,15 @@ def count_flops(model, batches) -> dict[str, float]:
     counted from the shapes each layer sees (see the module doc)."""
     cfg = model.config
     h, ffn = cfg.hidden, cfg.ffn
-    seen: list[tuple[int, int]] = []
-    eval_layers = model.text.eval_layers
-
-    def recording(x, mask):
-        seen.append((x.shape[0], x.shape[1]))
-        return eval_layers(x, mask)
-
-    model.text.eval_layers = recording
+    seen: list[tuple[int, int]] = []  # (windows, width) of each call of the text encoder
+    hook = model.text.register_forward_pre_hook(lambda _, args: seen.append(tuple(args[0].shape[:2])))
     try:
         nodes = 0
         for b in batches:
             model.embed(b, "both")
             nodes += int(b["node_kind"].shape[0])
     finally:
-        del model.text.eval_layers
+        hook.remove()
     linear = sum(2 * w * length * (4 * h * h + 2 * h * ffn) for w, length in seen) * cfg.text_layers
     attention = sum(4 * w * length * length * h for w, length in seen) * cfg.text_layers
     graph = 2 * nodes * 4 * h * h * cfg.gnn_layers
@@ -103,23 +103,21 @@ def main(argv: list[str] | None = None) -> int:
     from torch.profiler import ProfilerActivity, profile
 
     from sklearn_mirencoder import __version__
-    from sklearn_mirencoder.compile import compile_source, find_compiler
+    from sklearn_mirencoder.compile import find_compiler
     from sklearn_mirencoder.featurize import collate
     from sklearn_mirencoder.hub import bundled_dir, load_model, resolve_model
-    from sklearn_mirencoder.transformer import _frontend_in_process, _Task, _WorkerContext
+    from sklearn_mirencoder.transformer import _frontend_in_process
 
     load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="model-profile-") as tmpdir:
         files = compiling_kernels(Path(tmpdir), args.limit)
         datas = [f.read_bytes() for f in files]
         n = len(files)
-        t_clang = best_of(1, lambda: [compile_source(d, language="opencl", name=str(f)) for f, d in zip(files, datas)])
+        t_clang = best_of(1, lambda: clang_only(files, datas))
         model = load_model(resolve_model(None), device="cpu")
-        ctx = _WorkerContext(model.tokenizer, model.config, find_compiler(), None, (), 60.0)
-        tasks = [_Task("k", "k", str(f), "opencl", d, None, str(f.parent)) for f, d in zip(files, datas)]
+        ctx, tasks = front_end_tasks(model, files, datas)
         encoded = [result[1] for _, result in _frontend_in_process(tasks, ctx)]
-    order = np.argsort([e.num_tokens for e in encoded])
-    batches = [collate([encoded[i] for i in order[s : s + 16]], model.config) for s in range(0, n, 16)]
+    batches = [collate(batch, model.config) for batch in by_length(encoded)]
 
     def forward():
         for b in batches:

@@ -570,8 +570,8 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
-        return True  # another user's process, or we cannot tell: keep its folder
+    except OSError:
+        return True  # another user's process (PermissionError), or we cannot tell: keep its folder
     return True
 
 

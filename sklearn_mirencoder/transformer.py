@@ -284,16 +284,13 @@ def _frontend_task(task: _Task, ctx: _WorkerContext, compiled: Callable[[], Any]
     from .ir import IRModule, ir_from_compile_result, to_ir
 
     try:
-        new_ir = None
         if task.ir_text is not None:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
         elif _needs_clang(task):
-            result = compiled() if compiled is not None else _compile_task(task, ctx)
-            ir = ir_from_compile_result(result, name=task.name)
-            new_ir = ir.text
+            ir = ir_from_compile_result(compiled() if compiled is not None else _compile_task(task, ctx), name=task.name)
         else:  # LLVM IR or bitcode
             ir = to_ir(task.data, language=task.language, name=task.name, max_source_bytes=ctx.max_source_bytes)
-            new_ir = ir.text
+        new_ir = ir.text if task.ir_text is None else None
         # the IR is normalised once, for the words and the token ids
         program = program_from_ir(ir, tokenizer=ctx.tokenizer, graph_builder=ctx.graph_builder)
         config = types.SimpleNamespace(**ctx.config)
@@ -328,9 +325,8 @@ def _frontend_in_process(tasks: Sequence[_Task], ctx: _WorkerContext, *, ahead: 
 
     One thread runs clang for the next programs, one after the other (at most ``ahead``
     beyond the one being worked on here or by the caller), while this thread parses the IR
-    and builds the graph
-    and tokens of the current one (and the caller encodes): clang is a separate process, so
-    it and the Python stages use two cores instead of taking turns on one.  A compile error
+    and builds the graph and tokens of the current one (and the caller encodes): clang is a
+    separate process, so it and the Python stages use two cores instead of taking turns.  A compile error
     reaches the sample it belongs to, as without the thread.  When the caller stops early
     (an error raised, the generator closed) the queued compiles are cancelled, and the
     thread ends after the running one without being waited for.

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from _benchmarks import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))  # the script imports embed_speed, as when run
-from _benchmarks import load_benchmark  # noqa: E402
-from test_encoder import compiled_programs, ir_tokenizer, tiny_config  # noqa: E402
+from _benchmarks import load_benchmark
+from test_encoder import compiled_programs, ir_tokenizer, tiny_config
 
 prof = load_benchmark("model_profile")
 
