@@ -287,7 +287,8 @@ def _frontend_task(task: _Task, ctx: _WorkerContext, compiled: Callable[[], Any]
         if task.ir_text is not None:
             ir = IRModule(text=task.ir_text, name=task.name, language=normalize_language(task.language)[0])
         elif _needs_clang(task):
-            ir = ir_from_compile_result(compiled() if compiled is not None else _compile_task(task, ctx), name=task.name)
+            result = compiled() if compiled is not None else _compile_task(task, ctx)
+            ir = ir_from_compile_result(result, name=task.name)
         else:  # LLVM IR or bitcode
             ir = to_ir(task.data, language=task.language, name=task.name, max_source_bytes=ctx.max_source_bytes)
         new_ir = ir.text if task.ir_text is None else None
