@@ -407,7 +407,7 @@ class NpzCache:
 
 def weights_digest(folder: Path) -> str:
     try:
-        from sklearn_mirencoder.hub import weights_digest as wd
+        from sklearn_mirencoder.model.hub import weights_digest as wd
 
         return wd(folder)
     except Exception:  # the hub module is optional here
@@ -469,7 +469,7 @@ def _embedder(weights: Path, *, n_jobs: int, device: str):
         return mirtransformer
     except ImportError:
         pass
-    from sklearn_mirencoder.encoder import MIREncoder
+    from sklearn_mirencoder.model.encoder import MIREncoder
     from sklearn_mirencoder.frontend import process
 
     model = MIREncoder.from_pretrained(weights, device="cuda" if device.startswith("cuda") else "cpu")
@@ -483,8 +483,8 @@ def _embedder(weights: Path, *, n_jobs: int, device: str):
 
 def random_init_folder(weights: Path, cache_dir: Path, seed: int = 0) -> Path:
     """The same architecture with random weights and the same tokenizer, saved once."""
-    from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     digest = weights_digest(weights)
     folder = cache_dir / f"random-init-{digest[:16]}-seed{seed}"
@@ -498,9 +498,9 @@ def random_init_folder(weights: Path, cache_dir: Path, seed: int = 0) -> Path:
 def dev_weights_folder(files: Mapping[str, str], cache_dir: Path) -> Path:
     """A stand-in for the pretrained weights (dry runs): a random-init ``small`` model with
     a tokenizer trained on the devmap IR itself."""
-    from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
     from sklearn_mirencoder.frontend import process
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     folder = cache_dir / "dev-weights-small-seed123"
     if not (folder / "model.safetensors").is_file():
@@ -519,7 +519,7 @@ def _words_one(name: str, text: str) -> str:
 
 def bag_of_tokens(files: Mapping[str, str], cache_dir: Path, *, n_jobs: int = 2) -> tuple[list[str], np.ndarray, dict]:
     """log1p counts of normalised IR words and word bigrams
-    (:func:`sklearn_mirencoder.tokens.ir_words` of :func:`~sklearn_mirencoder.tokens.normalize_ir`
+    (:func:`sklearn_mirencoder.frontend.tokens.ir_words` of :func:`~sklearn_mirencoder.frontend.tokens.normalize_ir`
     of the canonical IR), those seen in at least 2 files."""
     from joblib import Parallel, delayed
     from sklearn.feature_extraction.text import CountVectorizer
@@ -560,7 +560,7 @@ def ir2vec_vectors(files: Mapping[str, str], python: str, cache_dir: Path) -> tu
     """IR2Vec flow-aware program vectors (``initEmbedding(path, "fa", "p")``) of each IR file,
     computed by ``python`` in a subprocess (IR2Vec's own LLVM; pre-LLVM-12 ``byval`` is
     upgraded first, as the front end does)."""
-    from sklearn_mirencoder.ir import upgrade_ir_text
+    from sklearn_mirencoder.frontend.ir import upgrade_ir_text
 
     names = sorted(files)
     version = subprocess.run(

@@ -1,7 +1,7 @@
 """Embed a folder of canonical LLVM IR files with a MIREncoder model (GPU or CPU).
 
 Used where the front end's compiler or llvmlite is absent (the GPU machine): it reads
-canonical IR text (``sklearn_mirencoder.ir.to_ir(...).text``, written by
+canonical IR text (``sklearn_mirencoder.frontend.ir.to_ir(...).text``, written by
 ``--canonicalize``) and needs only the pure-Python graph builder, the tokenizer and torch.
 
     # here: canonical text of the devmap IR files
@@ -26,7 +26,7 @@ import numpy as np
 
 
 def canonicalize(src: Path, out: Path) -> None:
-    from sklearn_mirencoder.ir import load_file
+    from sklearn_mirencoder.frontend.ir import load_file
 
     out.mkdir(parents=True, exist_ok=True)
     files = sorted(src.rglob("*.ll"))
@@ -38,9 +38,9 @@ def canonicalize(src: Path, out: Path) -> None:
 def embed(args) -> None:
     import torch
 
-    from sklearn_mirencoder.encoder import MIREncoder, MIREncoderConfig, random_init
-    from sklearn_mirencoder.featurize import encode_ir_text
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.model.encoder import MIREncoder, MIREncoderConfig, random_init
+    from sklearn_mirencoder.model.featurize import encode_ir_text
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     if args.model:
         model = MIREncoder.from_pretrained(args.model)

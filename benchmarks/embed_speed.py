@@ -5,7 +5,7 @@ Writes ``docs/embed-speed.md``.  The programs are the OpenCL kernels of the devm
 clang compiles.  Measured, each the best of ``--repeat`` runs (at least 3 for the rows that
 take seconds: clang, the front end and the stand-in model):
 
-* **clang only**: :func:`sklearn_mirencoder.compile.compile_source` on every file, one
+* **clang only**: :func:`sklearn_mirencoder.frontend.compile.compile_source` on every file, one
   after the other (the clang command the front end runs, as a subprocess);
 * **end to end**: ``MIRTransformer(input="filename", cache=False, n_jobs=k).transform(files)``
   for each ``k`` of ``--jobs`` (workers started and weights loaded beforehand, as in any
@@ -61,7 +61,7 @@ def cpu_name() -> str:
 
 
 def compiling_kernels(tmp: Path, limit: int | None) -> list[Path]:
-    from sklearn_mirencoder.compile import compile_source
+    from sklearn_mirencoder.frontend.compile import compile_source
     from sklearn_mirencoder.errors import FrontendError
 
     archive = SHARED / "data" / "devmap-cgo17" / "kernels.tar.bz2"
@@ -82,7 +82,7 @@ def compiling_kernels(tmp: Path, limit: int | None) -> list[Path]:
 
 
 def pick_model(arg: str | None, files: list[Path], tmp: Path) -> tuple[str | None, str]:
-    from sklearn_mirencoder.hub import bundled_dir, resolve_model
+    from sklearn_mirencoder.model.hub import bundled_dir, resolve_model
     from sklearn_mirencoder.errors import ModelLoadError
 
     if arg:
@@ -92,9 +92,9 @@ def pick_model(arg: str | None, files: list[Path], tmp: Path) -> tuple[str | Non
         return None, f"the bundled weights ({bundled_dir()})"
     except ModelLoadError:
         pass
-    from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
-    from sklearn_mirencoder.ir import load_file
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
+    from sklearn_mirencoder.frontend.ir import load_file
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     import torch
 
@@ -120,7 +120,7 @@ def best_of(repeat: int, fn) -> float:
 
 def clang_only(files: list[Path], datas: list[bytes]) -> None:
     """Compile every kernel with the clang command the front end runs, one after the other."""
-    from sklearn_mirencoder.compile import compile_source
+    from sklearn_mirencoder.frontend.compile import compile_source
 
     for f, d in zip(files, datas):
         compile_source(d, language="opencl", name=str(f))
@@ -128,7 +128,7 @@ def clang_only(files: list[Path], datas: list[bytes]) -> None:
 
 def front_end_tasks(model, files: list[Path], datas: list[bytes]):
     """The front end's context and one task per kernel, as ``transform`` builds them."""
-    from sklearn_mirencoder.compile import find_compiler
+    from sklearn_mirencoder.frontend.compile import find_compiler
     from sklearn_mirencoder.transformer import _Task, _WorkerContext
 
     ctx = _WorkerContext(model.tokenizer, model.config, find_compiler(), None, (), 60.0)
@@ -157,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from sklearn_mirencoder import __version__
-    from sklearn_mirencoder.compile import find_compiler
-    from sklearn_mirencoder.featurize import collate
-    from sklearn_mirencoder.hub import load_model, resolve_model
+    from sklearn_mirencoder.frontend.compile import find_compiler
+    from sklearn_mirencoder.model.featurize import collate
+    from sklearn_mirencoder.model.hub import resolve_model
+    from sklearn_mirencoder.model.loading import load_model
     from sklearn_mirencoder.transformer import MIRTransformer, _frontend_in_process, _frontend_task
 
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # the same pipeline with a cheap stand-in model (a few ms a program here; the small
         # model on a GPU: about 1 ms, embed-speed-gpu.md): what the rest of transform adds
-        from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
+        from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
 
         cfg = model.config
         stand_in_cfg = MIREncoderConfig.tiny(

@@ -37,12 +37,12 @@ from pathlib import Path
 import llvmlite
 
 from embed_speed import cpu_name  # noqa: E402  (benchmarks/ is on sys.path)
-from sklearn_mirencoder.compile import compile_source, find_compiler, language_from_path
+from sklearn_mirencoder.frontend.compile import compile_source, find_compiler, language_from_path
 from sklearn_mirencoder.errors import FrontendError
-from sklearn_mirencoder.graph import ProGraMLBuilder
-from sklearn_mirencoder.ir import canonical_text, load_file, parse_ir_upgraded
-from sklearn_mirencoder.irtext import clear_templates
-from sklearn_mirencoder.tokens import IRTokenizer, ir_words, normalize_ir
+from sklearn_mirencoder.frontend.graph import ProGraMLBuilder
+from sklearn_mirencoder.frontend.ir import canonical_text, load_file, parse_ir_upgraded
+from sklearn_mirencoder.frontend.irtext import clear_templates
+from sklearn_mirencoder.frontend.tokens import IRTokenizer, ir_words, normalize_ir
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MIRENCODER_SHARED", REPO.parent / "shared"))

@@ -103,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     from torch.profiler import ProfilerActivity, profile
 
     from sklearn_mirencoder import __version__
-    from sklearn_mirencoder.compile import find_compiler
-    from sklearn_mirencoder.featurize import collate
-    from sklearn_mirencoder.hub import bundled_dir, load_model, resolve_model
+    from sklearn_mirencoder.frontend.compile import find_compiler
+    from sklearn_mirencoder.model.featurize import collate
+    from sklearn_mirencoder.model.hub import bundled_dir, resolve_model
+    from sklearn_mirencoder.model.loading import load_model
     from sklearn_mirencoder.transformer import _frontend_in_process
 
     load_start = os.getloadavg()[0]

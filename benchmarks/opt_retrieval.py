@@ -58,7 +58,7 @@ def select_pairs(manifest: list[dict], val_packages: set[str], *, max_pairs: int
 
 
 def write_pairs(args) -> None:
-    from sklearn_mirencoder.ir import load_file
+    from sklearn_mirencoder.frontend.ir import load_file
 
     corpus = Path(args.corpus)
     manifest = [json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines() if line]
@@ -124,7 +124,7 @@ def split_levels(names: list[str], X: np.ndarray, pairs: list[str]) -> tuple[np.
 def bag_features(ir_dir: Path, pairs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from sklearn_mirencoder.tokens import ir_words, normalize_ir
+    from sklearn_mirencoder.frontend.tokens import ir_words, normalize_ir
 
     docs = {lvl: [" ".join(ir_words(normalize_ir((ir_dir / f"{p}.{lvl}.ll").read_text()))) for p in pairs]
             for lvl in ("O0", "O1")}
@@ -170,7 +170,7 @@ def evaluate(args) -> None:
 def load_run(spec: str):
     """A model folder, or ``random:FOLDER``: the folder's configuration and tokenizer with
     random weights (``random_init(config, tokenizer, seed=0)``, the devmap baseline)."""
-    from sklearn_mirencoder.encoder import MIREncoder, random_init
+    from sklearn_mirencoder.model.encoder import MIREncoder, random_init
 
     if spec.startswith("random:"):
         ref = MIREncoder.from_pretrained(spec[len("random:"):])
@@ -180,7 +180,7 @@ def load_run(spec: str):
 
 def layers(args) -> None:
     """Retrieval by the graph readout after each round of message passing."""
-    from sklearn_mirencoder.featurize import collate, encode_ir_text
+    from sklearn_mirencoder.model.featurize import collate, encode_ir_text
 
     ir_dir = Path(args.ir)
     pairs = [p["pair"] for p in json.loads((ir_dir / "pairs.json").read_text())]

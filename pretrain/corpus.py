@@ -12,7 +12,7 @@ Run from the repository root::
 ``hub`` adds the modules of a Hub dataset of LLVM IR such as ComPile (:mod:`pretrain.hub_corpus`).
 ``fetch`` downloads Debian source packages (``apt-get source --download-only``) and unpacks
 the part of each that the catalogue (:mod:`pretrain.sources`) names.  ``build`` compiles
-every candidate file stand-alone with the front end (:func:`sklearn_mirencoder.ir.load_file`)
+every candidate file stand-alone with the front end (:func:`sklearn_mirencoder.frontend.ir.load_file`)
 at each optimisation level, deduplicates by the SHA-256 of the canonical IR text (without
 its ``; ModuleID`` and ``source_filename`` lines) and writes ``OUT/ir/<h[:2]>/<h>.ll`` and
 one ``OUT/manifest.jsonl`` line per attempt.  It is resumable: attempts already in the
@@ -289,7 +289,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _has_omp_pragma(path: str) -> bool:
     try:
-        from sklearn_mirencoder.compile import has_omp_pragma
+        from sklearn_mirencoder.frontend.compile import has_omp_pragma
 
         return has_omp_pragma(Path(path).read_bytes())
     except Exception:  # noqa: BLE001
@@ -341,7 +341,7 @@ def run_task(task: Task) -> dict:
         "instructions": None,
     }
     try:
-        from sklearn_mirencoder.ir import load_file
+        from sklearn_mirencoder.frontend.ir import load_file
 
         module = load_file(
             task.path,
@@ -1051,7 +1051,7 @@ def prepare(pkg_dir: Path, spec: SourcePackage, timeout: float = 900.0, log=prin
         return True
     env = dict(os.environ)
     try:
-        from sklearn_mirencoder.compile import find_compiler
+        from sklearn_mirencoder.frontend.compile import find_compiler
 
         env["CC"] = find_compiler().path
     except Exception:  # noqa: BLE001 - configure finds a compiler itself

@@ -24,7 +24,7 @@ counted by reason, never fatal.
 Batches (:class:`PretrainBatches`) are a pure function of ``(seed, step, rank)``: each
 program is cut to one random window of ``config.window`` tokens and, above
 ``node_budget`` nodes, to whole functions from a random starting function (see
-:func:`sklearn_mirencoder.featurize.select_nodes`); MLM masking (15%: 80% ``[MASK]``, 10%
+:func:`sklearn_mirencoder.model.featurize.select_nodes`); MLM masking (15%: 80% ``[MASK]``, 10%
 random token, 10% unchanged) and graph auto-encoding edges (positives: the graph's edges,
 negatives: :func:`sample_negative_edges`, a vectorised within-graph sampler equivalent to
 :func:`torch_geometric.utils.batched_negative_sampling`) are drawn on the fly.
@@ -46,7 +46,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sklearn_mirencoder.featurize import EncodedProgram, collate, cut_graph, encode_ir_text
+from sklearn_mirencoder.model.featurize import EncodedProgram, collate, cut_graph, encode_ir_text
 
 __all__ = [
     "CorpusFiles",
@@ -381,7 +381,7 @@ def featurize_corpus(
 class ShardedPrograms:
     """The featurised programs of one split, loaded in memory from ``CACHE/<split>/``.
 
-    ``programs[i]`` is an :class:`~sklearn_mirencoder.featurize.EncodedProgram`.
+    ``programs[i]`` is an :class:`~sklearn_mirencoder.model.featurize.EncodedProgram`.
     """
 
     def __init__(self, split_dir, *, require_complete: bool = True):
@@ -745,7 +745,7 @@ class StepDataset:
 
 
 def _config_for(name_or_path: str, tokenizer):
-    from sklearn_mirencoder.encoder import MIREncoderConfig
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig
 
     if os.path.isfile(name_or_path):
         return MIREncoderConfig.from_dict(json.loads(Path(name_or_path).read_text()), source=name_or_path)
@@ -769,7 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--time-budget-minutes", type=float, default=None)
     args = parser.parse_args(argv)
 
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     tokenizer = IRTokenizer.from_file(args.tokenizer)
     config = _config_for(args.config, tokenizer)

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from sklearn_mirencoder.encoder import MODALITIES, MIREncoder, count_parameters
+from sklearn_mirencoder.model.encoder import MODALITIES, MIREncoder, count_parameters
 
 __all__ = ["export", "model_card"]
 
@@ -83,7 +83,7 @@ def model_card(model: MIREncoder, state: dict, log: list[dict], *, dtype: str) -
         "(Dutta & Jannesari, PACT 2024).  Load it with",
         "",
         "```python",
-        "from sklearn_mirencoder.encoder import MIREncoder",
+        "from sklearn_mirencoder.model.encoder import MIREncoder",
         "model = MIREncoder.from_pretrained('THIS_FOLDER_OR_REPO')",
         "```",
         "",

@@ -10,7 +10,7 @@ and the trainer take it as they take a corpus built from sources::
     python -m pretrain.corpus hub llvm-ml/ComPile --revision COMMIT --out corpus/compile \\
         --shard data/train-0.parquet --language c --language c++ --limit 20000
 
-Each row goes through the package's own front end (:func:`sklearn_mirencoder.ir.to_ir`:
+Each row goes through the package's own front end (:func:`sklearn_mirencoder.frontend.ir.to_ir`:
 bitcode or IR text, upgraded and verified by LLVM 22, canonical text), is deduplicated by
 the hash of its canonical text like ``build``'s modules, and gets one manifest line
 (``package`` from the package column, ``file`` = ``<shard>#<row>``, ``opt`` = ``hub``,
@@ -112,7 +112,7 @@ def iter_rows(path: str | os.PathLike, columns: list[str], batch_size: int = 64,
 def row_record(content: Any, *, language: str | None, package: str, file: str, compiler: str,
                out: str | os.PathLike, license: str | None = None) -> dict:
     """Parse one row's module with the front end; write its IR; return its manifest record (never raises)."""
-    from sklearn_mirencoder.ir import to_ir
+    from sklearn_mirencoder.frontend.ir import to_ir
 
     from .corpus import record_failure, store_module
 

@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sklearn_mirencoder.encoder import MIREncoder
+from sklearn_mirencoder.model.encoder import MIREncoder
 
 __all__ = ["PretrainConfig", "MLMHead", "EdgeDecoder", "MatchingHead", "MIREncoderForPretraining"]
 

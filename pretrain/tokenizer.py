@@ -4,7 +4,7 @@
 
     python -m pretrain.tokenizer --corpus CORPUS --out CORPUS/tokenizer.json --vocab-size 8000
 
-Files are read and normalised (:func:`sklearn_mirencoder.tokens.normalize_ir`) in
+Files are read and normalised (:func:`sklearn_mirencoder.frontend.tokens.normalize_ir`) in
 ``n_jobs`` processes; unreadable files are skipped and counted.  ``--max-files`` trains on
 an evenly spaced subset (the vocabulary saturates long before a large corpus is read).
 Only the train split is read (see :func:`pretrain.data.list_corpus`), so validation
@@ -29,7 +29,7 @@ __all__ = ["train_tokenizer"]
 
 
 def _normalise_chunk(root: str, files: list[str], max_bytes: int) -> tuple[list[str], list[tuple[str, str]]]:
-    from sklearn_mirencoder.tokens import normalize_ir
+    from sklearn_mirencoder.frontend.tokens import normalize_ir
 
     texts, bad = [], []
     for rel in files:
@@ -60,14 +60,14 @@ def train_tokenizer(
     max_bytes: int = DEFAULT_MAX_BYTES,
     log=print,
 ):
-    """Train an :class:`~sklearn_mirencoder.tokens.IRTokenizer` on the ``split`` files.
+    """Train an :class:`~sklearn_mirencoder.frontend.tokens.IRTokenizer` on the ``split`` files.
 
     Returns ``(tokenizer, stats)`` where ``stats`` has ``files``, ``texts`` and ``bad``
     (count by reason).
     """
     from joblib import Parallel, delayed
 
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     t0 = time.monotonic()
     listing = list_corpus(corpus, split)

@@ -58,7 +58,7 @@ _T_START = time.monotonic()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from sklearn_mirencoder.encoder import (  # noqa: E402
+from sklearn_mirencoder.model.encoder import (  # noqa: E402
     MIREncoder,
     MIREncoderConfig,
     count_parameters,
@@ -66,7 +66,7 @@ from sklearn_mirencoder.encoder import (  # noqa: E402
     load_state_strict,
     load_weights,
 )
-from sklearn_mirencoder.tokens import IRTokenizer  # noqa: E402
+from sklearn_mirencoder.frontend.tokens import IRTokenizer  # noqa: E402
 
 from pretrain.data import PretrainBatches, ShardedPrograms, StepDataset, _seed, featurize_corpus  # noqa: E402
 from pretrain.model_heads import MIREncoderForPretraining, PretrainConfig  # noqa: E402

@@ -16,13 +16,13 @@ Each entry is addressed by a SHA-256 over everything its value depends on:
     resolves there), and the library version.
 ``embedding key`` (:func:`embedding_key`)
     the program key, the SHA-256 of the model's ``config.json``, ``model.safetensors``
-    and ``tokenizer.json`` (:func:`~sklearn_mirencoder.hub.weights_digest`), and the
+    and ``tokenizer.json`` (:func:`~sklearn_mirencoder.model.hub.weights_digest`), and the
     modality.
 
 Two things are *not* in the key: the content of headers a source includes (as with
 ``ccache`` in direct mode without its include tracking: clear the cache after editing a
 header), and the compiler's path (clang builds of the same version give the same IR with
-the fixed flags :mod:`sklearn_mirencoder.compile` uses).
+the fixed flags :mod:`sklearn_mirencoder.frontend.compile` uses).
 
 Levels
 ------

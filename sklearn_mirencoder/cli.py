@@ -100,7 +100,7 @@ def _cmd_info(args) -> int:
     import llvmlite.binding as llvm
 
     from . import __version__
-    from .compile import find_compiler
+    from .frontend.compile import find_compiler
     from .errors import CompilerNotFoundError
 
     print(f"sklearn-mirencoder {__version__}")
@@ -129,7 +129,7 @@ _HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".cuh", ".inc"})
 
 def _expand_files(paths: list[str]) -> list[str]:
     """Files as given; a folder stands for the program files under it (sorted)."""
-    from .compile import language_from_path
+    from .frontend.compile import language_from_path
     from .errors import InputError
 
     out: list[str] = []
@@ -245,7 +245,8 @@ def _cmd_embed(args) -> int:
 
 def _print_weights(args) -> bool:
     """Print the weights ``mirencoder info`` would use; False when they cannot be loaded."""
-    from .hub import model_summary, resolve_model
+    from .model.hub import resolve_model
+    from .model.loading import model_summary
 
     try:
         summary = model_summary(resolve_model(args.model, revision=args.revision, local_files_only=args.offline))

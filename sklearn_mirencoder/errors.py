@@ -105,7 +105,7 @@ class TokenizerError(MIREncoderError):
 class ModelLoadError(MIREncoderError):
     """A saved model folder is incomplete or does not match its configuration.
 
-    Raised by :meth:`sklearn_mirencoder.encoder.MIREncoder.from_pretrained` for a missing or
+    Raised by :meth:`sklearn_mirencoder.model.encoder.MIREncoder.from_pretrained` for a missing or
     malformed ``config.json`` or ``model.safetensors``, and for weights with missing,
     unexpected or wrongly shaped tensors (loading is strict: nothing is silently left at
     its random initialisation).

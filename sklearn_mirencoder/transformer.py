@@ -21,8 +21,8 @@ How a call works
    compile and no encoding; a stored compiled IR skips clang.
 3. **Front end** (joblib workers, :class:`sklearn.utils.parallel.Parallel`): compile with
    clang, parse with LLVM, build the program graph, tokenise, and cut to the model's limits
-   (:func:`~sklearn_mirencoder.featurize.encode_program`).  Only numpy arrays come back
-   (:class:`~sklearn_mirencoder.featurize.EncodedProgram`).  ``n_jobs=None`` follows the
+   (:func:`~sklearn_mirencoder.model.featurize.encode_program`).  Only numpy arrays come back
+   (:class:`~sklearn_mirencoder.model.featurize.EncodedProgram`).  ``n_jobs=None`` follows the
    active joblib backend, so ``joblib.parallel_config("dask")`` spreads the work over a dask
    cluster.  Every failure is caught per sample inside the worker; a worker process that
    dies (LLVM crashing, memory) costs only the sample that killed it (see
@@ -68,7 +68,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.parallel import Parallel, delayed
 
 from .cache import ProgramCache, embedding_key, failure_key, program_key
-from .compile import COMPILED_LANGUAGES, DEFAULT_OPT_FLAGS, find_compiler, language_from_path, normalize_language
+from .frontend.compile import COMPILED_LANGUAGES, DEFAULT_OPT_FLAGS, find_compiler, language_from_path, normalize_language
 from .errors import (
     CompileError,
     CompilerCrashError,
@@ -81,8 +81,9 @@ from .errors import (
     MIREncoderError,
     ModelLoadError,
 )
-from .featurize import text_coverage
-from .hub import ModelSource, load_config, load_model, resolve_model, weights_digest
+from .model.featurize import text_coverage
+from .model.hub import ModelSource, resolve_model, weights_digest
+from .model.loading import load_config, load_model
 
 __all__ = [
     "MIRTransformer",
@@ -183,7 +184,7 @@ class _WorkerContext:
     def tokenizer(self):
         tok = _TOKENIZERS.get(self.tokenizer_sha)
         if tok is None:
-            from .tokens import IRTokenizer
+            from .frontend.tokens import IRTokenizer
 
             tok = IRTokenizer.from_str(self.tokenizer_json, source="<model tokenizer>")
             _TOKENIZERS[self.tokenizer_sha] = tok
@@ -204,10 +205,10 @@ class _EncoderSpec(NamedTuple):
 
 def _worker_model(spec: _EncoderSpec):
     """The CPU model of ``spec`` in this process: loaded once per process (kept by
-    :func:`~sklearn_mirencoder.hub.load_model`), from the parent's folder when this process
+    :func:`~sklearn_mirencoder.model.loading.load_model`), from the parent's folder when this process
     can read it, else found again (bundled weights, or the Hub at the same commit), and
     refused unless its digest is the parent's."""
-    from .hub import loaded_model
+    from .model.loading import loaded_model
 
     model = loaded_model(spec.digest, "cpu")
     if model is not None:
@@ -240,8 +241,8 @@ def _worker_model(spec: _EncoderSpec):
 def _embed(model, encoded: list, modality: str) -> np.ndarray:
     """float32 vectors ``(len(encoded), dim)`` of encoded programs, in one forward pass
     (a program's vector does not depend on the rest of its batch, see
-    :mod:`~sklearn_mirencoder.encoder`)."""
-    from .featurize import collate
+    :mod:`~sklearn_mirencoder.model.encoder`)."""
+    from .model.featurize import collate
 
     vecs = model.embed(collate(encoded, model.config), modality)
     return vecs.detach().cpu().numpy().astype(np.float32, copy=False)
@@ -253,7 +254,7 @@ def _needs_clang(task: _Task) -> bool:
 
 def _compile_task(task: _Task, ctx: _WorkerContext):
     """clang's output for a task that :func:`_needs_clang` (a ``CompileResult``)."""
-    from .compile import compile_source
+    from .frontend.compile import compile_source
 
     return compile_source(
         task.data,
@@ -276,12 +277,12 @@ def _frontend_task(task: _Task, ctx: _WorkerContext, compiled: Callable[[], Any]
     compile already under way elsewhere (:func:`_frontend_in_process`).
 
     Returns ``("ok", payload, new_ir_text_or_None, (text_partial, graph_cut))`` -- the
-    payload an :class:`~sklearn_mirencoder.featurize.EncodedProgram`, or its vector (a
+    payload an :class:`~sklearn_mirencoder.model.featurize.EncodedProgram`, or its vector (a
     float32 array) when encoded here -- or ``("error", exception)``.
     """
-    from .featurize import encode_program
+    from .model.featurize import encode_program
     from .frontend import program_from_ir
-    from .ir import IRModule, ir_from_compile_result, to_ir
+    from .frontend.ir import IRModule, ir_from_compile_result, to_ir
 
     try:
         if task.ir_text is not None:
@@ -362,7 +363,7 @@ def graph_builder_id(builder) -> str | None:
     import hashlib
     import pickle
 
-    from .graph import ProGraMLBuilder
+    from .frontend.graph import ProGraMLBuilder
 
     if builder is None or type(builder) is ProGraMLBuilder:
         return None
@@ -537,10 +538,10 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     ----------
     model : None, str or path-like, default=None
         The weights.  ``None``: the model bundled with the package.  A folder: one written by
-        :meth:`~sklearn_mirencoder.encoder.MIREncoder.save_pretrained` (``config.json``,
+        :meth:`~sklearn_mirencoder.model.encoder.MIREncoder.save_pretrained` (``config.json``,
         ``model.safetensors``, ``tokenizer.json``).  Any other string: a Hugging Face Hub
         repository id (``"owner/name"``), downloaded once into the standard Hugging Face
-        cache (see :mod:`sklearn_mirencoder.hub`).
+        cache (see :mod:`sklearn_mirencoder.model.hub`).
     revision : str, default=None
         Branch, tag or commit of a Hub model (default ``"main"``); pin a commit for
         reproducible features.  Only for Hub models.
@@ -559,11 +560,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         unless given.
     compiler : str or path-like, default=None
         The clang to run (a path, a name on PATH, or ``"ziglang"``); ``None`` finds one (see
-        :func:`~sklearn_mirencoder.compile.find_compiler`).  The compiler is found once in the
+        :func:`~sklearn_mirencoder.frontend.compile.find_compiler`).  The compiler is found once in the
         calling process and the workers run that one.
     opt_flags : sequence of str, default=None
         Optimisation flags replacing the default ``("-O1",)``, e.g. ``("-O2",)`` or
-        :data:`~sklearn_mirencoder.compile.O0_NO_OPTNONE`.
+        :data:`~sklearn_mirencoder.frontend.compile.O0_NO_OPTNONE`.
     extra_flags : sequence of str, default=()
         Appended to clang's command line, e.g. ``("-DN=64",)``.
     timeout : float or None, default=60.0
@@ -581,10 +582,10 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     graph_builder : None, str or GraphBuilder, default=None
         How programs become graphs: ``None`` the ProGraML builder the bundled weights were
         pre-trained with; a name registered with
-        :func:`~sklearn_mirencoder.graph.register_graph_builder`; or a builder instance (any
+        :func:`~sklearn_mirencoder.frontend.graph.register_graph_builder`; or a builder instance (any
         object with a ``name`` and ``build(ir) -> ProgramGraph``, picklable to reach the
         workers).  Its graphs must use the node kinds and edge flows of
-        :mod:`~sklearn_mirencoder.graph` (checked per program: a violation is that sample's
+        :mod:`~sklearn_mirencoder.frontend.graph` (checked per program: a violation is that sample's
         :class:`~sklearn_mirencoder.errors.GraphError`); weights pre-trained on its graphs
         make the most of it.  Part of the cache key.
     encode_in : {"auto", "parent", "workers"}, default="auto"
@@ -640,7 +641,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         of this call (computed or from the cache, which stores the flags with the vector)
         whose text was longer than the model reads (``max_windows`` windows spread over it)
         or whose graph was cut to ``max_graph_nodes`` nodes (see
-        :mod:`~sklearn_mirencoder.encoder`).
+        :mod:`~sklearn_mirencoder.model.encoder`).
     truncated_ : dict
         Set by every :meth:`transform`: ``{"text": [...], "graph": [...]}``, the sample
         indices behind ``text_partial`` and ``graph_cut``.
@@ -1165,7 +1166,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
 
     def _builder(self):
         """The graph builder instance to send to the workers (None: the default)."""
-        from .graph import get_graph_builder
+        from .frontend.graph import get_graph_builder
 
         if self.graph_builder is None:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sklearn_mirencoder.graph import CONTROL, INSTRUCTION, ProGraMLBuilder, ProgramGraph
+from sklearn_mirencoder.frontend.graph import CONTROL, INSTRUCTION, ProGraMLBuilder, ProgramGraph
 
 
 class ControlFlowOnly:

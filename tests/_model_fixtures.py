@@ -76,9 +76,9 @@ def shared_dir() -> Path:
 
 
 def _save_tiny(folder: Path, seed: int) -> Path:
-    from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
-    from sklearn_mirencoder.ir import to_ir
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
+    from sklearn_mirencoder.frontend.ir import to_ir
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     texts = [to_ir(src, language="opencl", name=f"k{i}.cl").text for i, src in enumerate(SMALL_PROGRAMS)]
     tok = IRTokenizer.train(texts, vocab_size=300, min_frequency=1)
@@ -103,7 +103,7 @@ def tiny_model_dir_b(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_clang() -> str:
-    from sklearn_mirencoder.compile import find_compiler
+    from sklearn_mirencoder.frontend.compile import find_compiler
     from sklearn_mirencoder.errors import CompilerNotFoundError
 
     try:
@@ -116,7 +116,7 @@ def real_clang() -> str:
 def _devmap_rows(limit_per_class: int) -> tuple[tuple[str, str, str], ...]:
     """(benchmark, src, oracle) of distinct kernels that compile, stratified by oracle."""
     from sklearn_mirencoder.errors import FrontendError
-    from sklearn_mirencoder.ir import to_ir
+    from sklearn_mirencoder.frontend.ir import to_ir
 
     path = shared_dir() / "data" / "devmap-cgo17" / "cgo17-amd.csv"
     if not path.exists():

@@ -50,8 +50,8 @@ def devmap_ir_files(tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def clang():
-    """The compiler :func:`~sklearn_mirencoder.compile.find_compiler` picks (skip without one)."""
-    from sklearn_mirencoder.compile import find_compiler
+    """The compiler :func:`~sklearn_mirencoder.frontend.compile.find_compiler` picks (skip without one)."""
+    from sklearn_mirencoder.frontend.compile import find_compiler
     from sklearn_mirencoder.errors import CompilerNotFoundError
 
     try:

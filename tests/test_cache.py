@@ -34,7 +34,7 @@ from sklearn_mirencoder.cache import (
     memory_cache,
     program_key,
 )
-from sklearn_mirencoder.compile import CompilerInfo
+from sklearn_mirencoder.frontend.compile import CompilerInfo
 
 
 

@@ -1,4 +1,4 @@
-"""sklearn_mirencoder.compile: languages, compiler discovery, clang runs (real clang, no mocks)."""
+"""sklearn_mirencoder.frontend.compile: languages, compiler discovery, clang runs (real clang, no mocks)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sklearn_mirencoder import compile as cc
-from sklearn_mirencoder.compile import (
+from sklearn_mirencoder.frontend import compile as cc
+from sklearn_mirencoder.frontend.compile import (
     LANGUAGES,
     O0_NO_OPTNONE,
     CompileResult,
@@ -415,7 +415,7 @@ def test_ziglang_route(clean_env):
     vec = "void add(float *a, const float *b, int n) { for (int i = 0; i < n; i++) a[i] += b[i]; }"
     res = compile_source(vec, language="c", compiler=info)
     assert res.flags[res.flags.index("-Xclang", res.flags.index("-mcpu=baseline")) + 1] == "-O1"
-    from sklearn_mirencoder.ir import to_ir
+    from sklearn_mirencoder.frontend.ir import to_ir
 
     assert "x float>" not in to_ir(res.bitcode, language="llvm-bc").text  # zig's -O2 undone
     cpp = "#include <vector>\nint total(const std::vector<int> &v) { int s = 0; for (int x : v) s += x; return s; }\n"

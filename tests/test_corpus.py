@@ -19,7 +19,7 @@ corpus = pytest.importorskip("pretrain.corpus")
 
 def _have_clang() -> bool:
     try:
-        from sklearn_mirencoder.compile import find_compiler
+        from sklearn_mirencoder.frontend.compile import find_compiler
 
         find_compiler()
         return True

@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_mirencoder.encoder import (
+from sklearn_mirencoder.model.encoder import (
     MODALITIES,
     MIREncoder,
     MIREncoderConfig,
@@ -19,7 +19,7 @@ from sklearn_mirencoder.encoder import (
     random_init,
 )
 from sklearn_mirencoder.errors import ModelLoadError, TokenizerError
-from sklearn_mirencoder.featurize import (
+from sklearn_mirencoder.model.featurize import (
     EncodedProgram,
     collate,
     cut_graph,
@@ -29,7 +29,7 @@ from sklearn_mirencoder.featurize import (
     text_coverage,
     window_starts,
 )
-from sklearn_mirencoder.tokens import IRTokenizer
+from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
 # Twelve small programs (C and OpenCL), shared with tests/test_pretrain.py.
 PROGRAMS: list[tuple[str, str, str]] = [
@@ -120,7 +120,7 @@ int total(const int *v, int n) { int s = 0; for (int i = 0; i < n; i++) s += cla
 def compiled_programs() -> tuple[tuple[str, str], ...]:
     """(name, canonical IR text) of the test programs, compiled once per session."""
     try:
-        from sklearn_mirencoder.ir import to_ir
+        from sklearn_mirencoder.frontend.ir import to_ir
 
         return tuple((name, to_ir(src, language=lang, name=name).text) for name, lang, src in PROGRAMS)
     except ImportError:  # pragma: no cover - fallback while ir.py is unavailable
@@ -206,7 +206,7 @@ def test_encoded_program_holds_only_numpy_arrays(encoded):
     ext = p.node_tokens[p.node_kind == 3]
     assert (ext[:, 0] != tok.unk_id).all()
     # a Program-like (text, graph) pair gives the same arrays
-    from sklearn_mirencoder.graph import ProGraMLBuilder
+    from sklearn_mirencoder.frontend.graph import ProGraMLBuilder
 
     name, text = compiled_programs()[0]
     pair = encode_program((text, ProGraMLBuilder().build_from_text(text, name=name)), tok, cfg)

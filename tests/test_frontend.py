@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sklearn_mirencoder.errors import CompileError, FrontendError, InputError, IRParseError
 from sklearn_mirencoder.frontend import Program, process
-from sklearn_mirencoder.graph import CALL, CONTROL, DATA, INSTRUCTION
+from sklearn_mirencoder.frontend.graph import CALL, CONTROL, DATA, INSTRUCTION
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "programs"

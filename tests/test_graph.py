@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sklearn_mirencoder.errors import GraphError
-from sklearn_mirencoder.graph import (
+from sklearn_mirencoder.frontend.graph import (
     CALL,
     CONSTANT,
     CONTROL,
@@ -21,7 +21,7 @@ from sklearn_mirencoder.graph import (
     get_graph_builder,
     register_graph_builder,
 )
-from sklearn_mirencoder.ir import to_ir
+from sklearn_mirencoder.frontend.ir import to_ir
 
 
 def build(ir_text: str) -> ProgramGraph:

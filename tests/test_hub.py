@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from _model_fixtures import SMALL_PROGRAMS, tiny_model_dir, tiny_model_dir_b  # noqa: F401  (fixtures)
-from sklearn_mirencoder import hub
+from sklearn_mirencoder.model import hub, loading
 from sklearn_mirencoder.cache import clear_memory
 from sklearn_mirencoder.errors import ModelLoadError
 from sklearn_mirencoder.transformer import MIRTransformer
@@ -33,7 +33,7 @@ def _isolated_hub(monkeypatch, tmp_path):
     monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     clear_memory()
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     yield cache
 
 
@@ -94,7 +94,7 @@ def test_folder_and_bundled(tiny_model_dir, tmp_path, monkeypatch):
 def test_weights_digest_and_summary(tiny_model_dir, tiny_model_dir_b):
     d = hub.weights_digest(tiny_model_dir)
     assert d == hub.weights_digest(tiny_model_dir) and d != hub.weights_digest(tiny_model_dir_b)
-    summary = hub.model_summary(hub.resolve_model(str(tiny_model_dir)))
+    summary = loading.model_summary(hub.resolve_model(str(tiny_model_dir)))
     assert summary["config"] == "tiny" and summary["parameters"] > 0 and summary["digest"] == d
     assert summary["output_dims"] == {"both": 128, "text": 32, "graph": 64}
 
@@ -119,7 +119,7 @@ def test_prefilled_hf_cache_offline(tiny_model_dir, tiny_model_dir_b, _isolated_
     ref = MIRTransformer(model=str(tiny_model_dir), language="opencl").fit_transform(SMALL_PROGRAMS[:2])
     np.testing.assert_array_equal(Z, ref)
     (cache / "models--org--tiny" / "refs" / "main").write_text(COMMIT_B)  # main moves on
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     clear_memory()
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.transform(SMALL_PROGRAMS[:2]), Z)  # still the fitted commit
@@ -164,7 +164,7 @@ def test_encoder_from_pretrained_goes_through_the_hub_checks(tiny_model_dir, _is
     """MIREncoder.from_pretrained('owner/name') uses hub.resolve_model: cache, offline mode, checksums."""
     import torch
 
-    from sklearn_mirencoder.encoder import MIREncoder
+    from sklearn_mirencoder.model.encoder import MIREncoder
 
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
     fill_hf_cache(_isolated_hub, "org/tiny", tiny_model_dir)
@@ -202,7 +202,7 @@ def test_mocked_download_passes_the_revision_through(tiny_model_dir, tmp_path, m
     assert est.transform(SMALL_PROGRAMS[:1]).shape == (1, 128)
     calls.clear()
     again = pickle.loads(pickle.dumps(est))
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     again.transform(SMALL_PROGRAMS[:1])
     assert {c[2] for c in calls} == {COMMIT}  # reloads pin the fitted commit
 
@@ -245,7 +245,7 @@ def sharded_model_dir(tiny_model_dir, tmp_path):
 
     import torch
 
-    from sklearn_mirencoder.encoder import MIREncoder
+    from sklearn_mirencoder.model.encoder import MIREncoder
 
     dtype = json.loads((tiny_model_dir / "config.json").read_text())["torch_dtype"]
     model = MIREncoder.from_pretrained(tiny_model_dir)
@@ -259,7 +259,7 @@ def test_sharded_weights_load_from_a_folder_and_the_hub(tiny_model_dir, sharded_
     files = hub.model_files(sharded_model_dir)
     assert files[:2] == ["config.json", "model.safetensors.index.json"] and files[-1] == "tokenizer.json"
     assert hub.weights_digest(sharded_model_dir) != hub.weights_digest(tiny_model_dir)
-    assert hub.model_summary(hub.resolve_model(sharded_model_dir))["size_bytes"] > 0
+    assert loading.model_summary(hub.resolve_model(sharded_model_dir))["size_bytes"] > 0
     Z = MIRTransformer(model=sharded_model_dir, language="opencl", cache=False).fit_transform(SMALL_PROGRAMS[:2])
     np.testing.assert_array_equal(Z, ref)
 
@@ -267,7 +267,7 @@ def test_sharded_weights_load_from_a_folder_and_the_hub(tiny_model_dir, sharded_
     fill_hf_cache(_isolated_hub, "org/sharded", sharded_model_dir)
     src = hub.resolve_model("org/sharded", local_files_only=True)
     assert src.commit == COMMIT and set(hub.model_files(src.path)) == set(files)
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     est = MIRTransformer(model="org/sharded", language="opencl", local_files_only=True, cache=False)
     np.testing.assert_array_equal(est.fit_transform(SMALL_PROGRAMS[:2]), ref)
 

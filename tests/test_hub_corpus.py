@@ -31,7 +31,7 @@ DOT = "double dot(int n, const double *x, const double *y) { double s = 0; for (
 def shard(tmp_path, clang) -> Path:
     """A ComPile-like shard: bitcode rows (one a duplicate), an IR-text row, a broken, an empty
     and a Rust row."""
-    from sklearn_mirencoder.compile import compile_source
+    from sklearn_mirencoder.frontend.compile import compile_source
 
     saxpy = compile_source(SAXPY, language="c", compiler=clang).bitcode
     dot = compile_source(DOT, language="c", compiler=clang).bitcode

@@ -1,4 +1,4 @@
-"""sklearn_mirencoder.ir: every input kind -> canonical LLVM IR text (real clang, no mocks)."""
+"""sklearn_mirencoder.frontend.ir: every input kind -> canonical LLVM IR text (real clang, no mocks)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_mirencoder.compile import O0_NO_OPTNONE, compile_source
+from sklearn_mirencoder.frontend.compile import O0_NO_OPTNONE, compile_source
 from sklearn_mirencoder.errors import CompileError, InputError, IRParseError
-from sklearn_mirencoder.ir import (
+from sklearn_mirencoder.frontend.ir import (
     IRModule,
     canonical_text,
     load_file,

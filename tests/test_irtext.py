@@ -12,9 +12,9 @@ from pathlib import Path
 import llvmlite.binding as llvm
 import pytest
 
-from sklearn_mirencoder.compile import O0_NO_OPTNONE
-from sklearn_mirencoder.ir import parse_ir, to_ir
-from sklearn_mirencoder.irtext import read_module
+from sklearn_mirencoder.frontend.compile import O0_NO_OPTNONE
+from sklearn_mirencoder.frontend.ir import parse_ir, to_ir
+from sklearn_mirencoder.frontend.irtext import read_module
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = sorted((REPO / "tests" / "programs").iterdir()) + sorted((REPO / "examples" / "programs").iterdir())

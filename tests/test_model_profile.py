@@ -12,7 +12,7 @@ prof = load_benchmark("model_profile")
 
 @pytest.fixture(scope="module")
 def batches():
-    from sklearn_mirencoder.featurize import collate, encode_ir_text
+    from sklearn_mirencoder.model.featurize import collate, encode_ir_text
 
     tok, cfg = ir_tokenizer(), tiny_config()
     encoded = [encode_ir_text(text, tok, cfg, name=name) for name, text in compiled_programs()]
@@ -20,7 +20,7 @@ def batches():
 
 
 def test_count_flops_counts_the_windows_that_went_through(batches):
-    from sklearn_mirencoder.encoder import random_init
+    from sklearn_mirencoder.model.encoder import random_init
 
     model = random_init(tiny_config(), ir_tokenizer(), seed=0)
     before = [model.embed(b) for b in batches]

@@ -113,8 +113,8 @@ def test_pairs_embed_evaluate_on_compiled_c(tmp_path, clang, capsys):
     assert text in capsys.readouterr().out + "\n"
 
     # per-layer graph readout: a saved model folder against random weights of its configuration
-    from sklearn_mirencoder.encoder import MIREncoderConfig, random_init
-    from sklearn_mirencoder.tokens import IRTokenizer
+    from sklearn_mirencoder.model.encoder import MIREncoderConfig, random_init
+    from sklearn_mirencoder.frontend.tokens import IRTokenizer
 
     tokenizer = IRTokenizer.from_file(tok)
     config = MIREncoderConfig.tiny(vocab_size=tokenizer.vocab_size, pad_id=tokenizer.pad_id)

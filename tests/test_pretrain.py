@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_mirencoder.encoder import MIREncoder, MIREncoderConfig
-from sklearn_mirencoder.featurize import collate
+from sklearn_mirencoder.model.encoder import MIREncoder, MIREncoderConfig
+from sklearn_mirencoder.model.featurize import collate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_encoder import compiled_programs  # noqa: E402  (the twelve compiled programs)

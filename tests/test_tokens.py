@@ -1,4 +1,4 @@
-"""Tests of sklearn_mirencoder.tokens: the IR normaliser, IR words and the IR tokenizer.
+"""Tests of sklearn_mirencoder.frontend.tokens: the IR normaliser, IR words and the IR tokenizer.
 
 They run on real programs: small C / C++ / OpenCL sources compiled here with clang-22,
 and the devmap IR of ../shared (extracted by the ``devmap_ir_files`` fixture of
@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn_mirencoder.errors import MIREncoderError, TokenizerError
-from sklearn_mirencoder.tokens import (
+from sklearn_mirencoder.frontend.tokens import (
     MAX_GLOBAL_WORDS,
     NEWLINE_WORD,
     SPECIAL_TOKENS,
@@ -287,7 +287,7 @@ def test_normalisation_is_deterministic_across_processes(compiled, tmp_path):
     path.write_text(text)
     code = (
         "import sys, llvmlite.binding as llvm\n"
-        "from sklearn_mirencoder.tokens import normalize_ir\n"
+        "from sklearn_mirencoder.frontend.tokens import normalize_ir\n"
         "t = open(sys.argv[1]).read()\n"
         "for _ in range(3): llvm.parse_assembly(t)  # renames the struct types of later parses\n"
         "sys.stdout.write(normalize_ir(str(llvm.parse_assembly(t))))\n"
@@ -470,7 +470,7 @@ def test_same_ids_and_same_training_in_another_process(tokenizer, training_texts
     tokenizer.save(tmp_path / "tokenizer.json")
     code = (
         "import json, sys\n"
-        "from sklearn_mirencoder.tokens import IRTokenizer\n"
+        "from sklearn_mirencoder.frontend.tokens import IRTokenizer\n"
         "d = sys.argv[1]\n"
         "t = IRTokenizer.from_file(d + '/tokenizer.json')\n"
         "print(' '.join(map(str, t.encode(open(d + '/m.ll').read()))))\n"

@@ -30,7 +30,7 @@ from _model_fixtures import (  # noqa: F401  (fixtures)
     tiny_model_dir,
     tiny_model_dir_b,
 )
-from sklearn_mirencoder import hub
+from sklearn_mirencoder.model import hub, loading
 from sklearn_mirencoder.cache import clear_memory
 from sklearn_mirencoder.errors import (
     CompileError,
@@ -234,7 +234,7 @@ def test_input_kinds(tiny_model_dir, tmp_path):
     np.testing.assert_array_equal(make(tiny_model_dir).fit_transform(pd.Series(SMALL_PROGRAMS[:3])), ref)
     np.testing.assert_array_equal(make(tiny_model_dir).fit_transform(pd.DataFrame({"src": SMALL_PROGRAMS[:3]})), ref)
     # LLVM IR input needs no compiler
-    from sklearn_mirencoder.ir import to_ir
+    from sklearn_mirencoder.frontend.ir import to_ir
 
     ir = [to_ir(s, language="opencl").text for s in SMALL_PROGRAMS[:3]]
     np.testing.assert_allclose(make(tiny_model_dir, language="llvm-ir").fit_transform(ir), ref, atol=1e-6)
@@ -254,7 +254,7 @@ def test_clone_pickle_and_unpickled_transform(tiny_model_dir):
     Z = est.transform(SMALL_PROGRAMS)
     blob = pickle.dumps(est)
     assert len(blob) < 10_000  # parameters and fitted attributes only, no weights
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     again = pickle.loads(blob)
     assert not hasattr(again, "_runtime") and again.n_features_out_ == est.n_features_out_
     np.testing.assert_array_equal(again.transform(SMALL_PROGRAMS), Z)
@@ -351,7 +351,7 @@ def test_deterministic_across_runs_jobs_and_dask(tiny_model_dir, devmap_subset):
             Z = est.fit_transform(X)
         # the front end really ran on the cluster's workers, and so did the model (encode_in="auto")
         assert any(client.run(lambda: "sklearn_mirencoder.frontend" in __import__("sys").modules).values())
-        assert any(client.run(lambda: len(__import__("sklearn_mirencoder.hub").hub._MODELS)).values())
+        assert any(client.run(lambda: len(__import__("sklearn_mirencoder.model.loading").model.loading._MODELS)).values())
     np.testing.assert_array_equal(Z, ref)
 
 
@@ -374,11 +374,11 @@ def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, 
     from sklearn_mirencoder.transformer import _EncoderSpec, _worker_model
 
     digest = hub.weights_digest(tiny_model_dir)
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     spec = _EncoderSpec("folder", str(tiny_model_dir), None, None, digest, "both", False)
     model = _worker_model(spec)
     assert _worker_model(spec) is model  # once per process
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
     gone = tmp_path / "elsewhere"
     with pytest.raises(ModelLoadError, match=r"cannot be read by the worker.*encode_in='parent'"):
         _worker_model(spec._replace(path=str(gone)))
@@ -390,7 +390,7 @@ def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, 
         bundled = hub.resolve_model(None)
         spec_b = _EncoderSpec("bundled", str(gone), None, None, hub.weights_digest(bundled.path), "both", False)
         assert _worker_model(spec_b).config.hidden > 0
-    hub.clear_loaded_models()
+    loading.clear_loaded_models()
 
 
 def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypatch):
@@ -411,7 +411,7 @@ def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypa
 def test_graph_builder_swaps_the_graph_in_workers_and_the_cache_key(tiny_model_dir):
     from _builders import ControlFlowOnly, UnknownKinds
 
-    from sklearn_mirencoder.graph import register_graph_builder
+    from sklearn_mirencoder.frontend.graph import register_graph_builder
 
     X = SMALL_PROGRAMS[:4]
     default = make(tiny_model_dir, cache=False).fit_transform(X)
@@ -556,8 +556,9 @@ def test_compile_ahead_thread_keeps_order_errors_and_its_bound(tiny_model_dir, m
     import threading
     import time
 
-    from sklearn_mirencoder import compile as compile_module
-    from sklearn_mirencoder.hub import load_model, resolve_model
+    from sklearn_mirencoder.frontend import compile as compile_module
+    from sklearn_mirencoder.model.hub import resolve_model
+    from sklearn_mirencoder.model.loading import load_model
     from sklearn_mirencoder.transformer import _frontend_in_process, _frontend_task, _Task, _WorkerContext
 
     model = load_model(resolve_model(str(tiny_model_dir)), device="cpu")

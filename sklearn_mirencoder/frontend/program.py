@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import FrontendError, GraphError, InputError, MIREncoderError
+from ..errors import FrontendError, GraphError, InputError, MIREncoderError
 from .graph import GraphBuilder, ProGraMLBuilder, ProgramGraph, get_graph_builder
 from .ir import IRModule, load_file, to_ir
 from .tokens import IRTokenizer, ir_words, normalize_ir
@@ -119,7 +119,7 @@ def process(
     graph_builder : str or GraphBuilder, optional
         Defaults to the ProGraML builder.
     **compile_options
-        Passed to :func:`sklearn_mirencoder.ir.to_ir`: ``compiler``, ``opt_flags``,
+        Passed to :func:`sklearn_mirencoder.frontend.ir.to_ir`: ``compiler``, ``opt_flags``,
         ``extra_flags``, ``openmp``, ``timeout``, ``max_source_bytes``.
 
     Returns

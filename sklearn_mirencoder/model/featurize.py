@@ -267,7 +267,7 @@ def encode_ir_text(canonical_text: str, tokenizer, config, name: str = "<string>
     GraphError
         If the text cannot be read as canonical IR.
     """
-    from .graph import ProGraMLBuilder
+    from ..frontend.graph import ProGraMLBuilder
 
     builder = graph_builder or ProGraMLBuilder()
     graph = builder.build_from_text(canonical_text, name=name)
@@ -319,7 +319,7 @@ def _tokens_seen(starts: np.ndarray, window: int, n_tokens: int) -> int:
 
 
 def collate(programs: Sequence[EncodedProgram], config=None) -> dict[str, Any]:
-    """Batch encoded programs into torch tensors for :class:`~sklearn_mirencoder.encoder.MIREncoder`.
+    """Batch encoded programs into torch tensors for :class:`~sklearn_mirencoder.model.encoder.MIREncoder`.
 
     Returns a dict with
 
@@ -337,13 +337,13 @@ def collate(programs: Sequence[EncodedProgram], config=None) -> dict[str, Any]:
 
     Graphs are cut to ``config.max_graph_nodes`` here too (if they were not already).
     A program without tokens gets one window holding a single ``[PAD]`` token.
-    ``config`` (the model's :class:`~sklearn_mirencoder.encoder.MIREncoderConfig`) gives
+    ``config`` (the model's :class:`~sklearn_mirencoder.model.encoder.MIREncoderConfig`) gives
     the window sizes; by default those of ``MIREncoderConfig()``.
     """
     import torch
 
     if config is None:
-        from .encoder import MIREncoderConfig
+        from .config import MIREncoderConfig
 
         config = MIREncoderConfig()
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import GraphError
+from ..errors import GraphError
 from .irtext import IRTextError, read_module
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -299,7 +299,7 @@ class _Nodes:
 class ProGraMLBuilder:
     """Build ProGraML-style graphs from canonical IR text (see the module docstring).
 
-    The builder reads the text LLVM printed (:mod:`sklearn_mirencoder.irtext`) instead of
+    The builder reads the text LLVM printed (:mod:`sklearn_mirencoder.frontend.irtext`) instead of
     walking llvmlite objects, which keeps graph construction cheaper than compiling.
     """
 
@@ -309,7 +309,7 @@ class ProGraMLBuilder:
         return "ProGraMLBuilder()"
 
     def build(self, ir: "IRModule") -> ProgramGraph:
-        """Build the graph of ``ir`` (an :class:`~sklearn_mirencoder.ir.IRModule`)."""
+        """Build the graph of ``ir`` (an :class:`~sklearn_mirencoder.frontend.ir.IRModule`)."""
         return self.build_from_text(ir.text, name=ir.name)
 
     def build_from_text(self, text: str, *, name: str = "<string>") -> ProgramGraph:
@@ -318,7 +318,7 @@ class ProGraMLBuilder:
             module = read_module(text)
         except (IRTextError, IndexError, ValueError) as exc:
             raise GraphError(
-                "could not read the IR text; pass IR through sklearn_mirencoder.ir.to_ir so it is "
+                "could not read the IR text; pass IR through sklearn_mirencoder.frontend.ir.to_ir so it is "
                 "canonical LLVM 22 text",
                 sample=name,
                 diagnostic=str(exc),

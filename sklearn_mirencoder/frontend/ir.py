@@ -1,7 +1,7 @@
 """Any program -> canonical LLVM IR text.
 
 :func:`to_ir` takes C, C++, OpenCL, CUDA or OpenMP source (compiled by
-:mod:`sklearn_mirencoder.compile`), LLVM IR text or LLVM bitcode, and returns an
+:mod:`sklearn_mirencoder.frontend.compile`), LLVM IR text or LLVM bitcode, and returns an
 :class:`IRModule` whose ``text`` is the *canonical* form of the program: the module parsed
 and verified by llvmlite's LLVM 22 and printed back by LLVM's own printer.  Compiled
 languages always go through bitcode (clang <= 16 writes C++ IR text that LLVM 22 cannot
@@ -64,7 +64,7 @@ from .compile import (
     llvm_major,
     normalize_language,
 )
-from .errors import InputError, IRParseError
+from ..errors import InputError, IRParseError
 
 __all__ = [
     "IRModule",
@@ -247,7 +247,7 @@ def parse_ir_upgraded(data: str | bytes, *, name: str = "<string>") -> tuple[llv
     else:
         raise InputError(
             f"IR must be given as str or bytes, got {type(data).__name__}; to read a file use "
-            "sklearn_mirencoder.ir.load_file",
+            "sklearn_mirencoder.frontend.ir.load_file",
             sample=name,
         )
     if not text.strip():
@@ -586,7 +586,7 @@ def _check_ir_input(source, name: str, max_source_bytes: int | None) -> str | by
     else:
         raise InputError(
             f"the source must be str or bytes, got {type(source).__name__}; to read a file use "
-            "sklearn_mirencoder.ir.load_file",
+            "sklearn_mirencoder.frontend.ir.load_file",
             sample=name,
         )
     if max_source_bytes is not None and size > max_source_bytes:
@@ -622,11 +622,11 @@ def to_ir(
     language : str
         Required: ``"c"``, ``"c++"``, ``"opencl"``, ``"cuda"``, ``"openmp"``,
         ``"openmp-c++"``, ``"llvm-ir"``, ``"llvm-bc"`` or an alias (see
-        :func:`~sklearn_mirencoder.compile.normalize_language`).
+        :func:`~sklearn_mirencoder.frontend.compile.normalize_language`).
     name : str, optional
         The sample's name in error messages (default ``"<string>"``).
     compiler, opt_flags, extra_flags, openmp, timeout, max_source_bytes, source_dir
-        See :func:`~sklearn_mirencoder.compile.compile_source`.  For IR and bitcode input
+        See :func:`~sklearn_mirencoder.frontend.compile.compile_source`.  For IR and bitcode input
         no compiler runs and only ``max_source_bytes`` applies (the IR is not re-optimised).
 
     Returns
@@ -643,7 +643,7 @@ def to_ir(
     if isinstance(source, os.PathLike):
         raise InputError(
             "got a path where the program's content was expected; use "
-            "sklearn_mirencoder.ir.load_file(path) to read a file",
+            "sklearn_mirencoder.frontend.ir.load_file(path) to read a file",
             sample=os.fspath(source),
         )
     if language is None:
@@ -678,7 +678,7 @@ def to_ir(
 
 def ir_from_compile_result(result: CompileResult, *, name: str = "<string>") -> IRModule:
     """The canonical :class:`IRModule` of clang's output (what :func:`to_ir` does after
-    :func:`~sklearn_mirencoder.compile.compile_source`; for callers that compile elsewhere,
+    :func:`~sklearn_mirencoder.frontend.compile.compile_source`; for callers that compile elsewhere,
     e.g. in a thread ahead of the parsing).
 
     Raises
@@ -719,7 +719,7 @@ def load_file(
     """Read a program file and turn it into canonical LLVM IR.
 
     The language comes from the extension unless ``language=`` is given (see
-    :func:`~sklearn_mirencoder.compile.language_from_path`); the sample's name is the path
+    :func:`~sklearn_mirencoder.frontend.compile.language_from_path`); the sample's name is the path
     unless ``name=`` is given; the file's folder is passed as ``source_dir`` so that its
     local headers resolve.  Other keyword arguments go to :func:`to_ir`.
     """

@@ -1,8 +1,8 @@
 """The MIREncoder model: a multi-modal encoder of LLVM IR (text + program graph).
 
 MIREncoder (Dutta & Jannesari, PACT 2024) reads a program twice: as the sub-word tokens of
-its normalised IR text (:mod:`sklearn_mirencoder.tokens`) and as its ProGraML-style
-program graph (:mod:`sklearn_mirencoder.graph`).  It is pre-trained self-supervised
+its normalised IR text (:mod:`sklearn_mirencoder.frontend.tokens`) and as its ProGraML-style
+program graph (:mod:`sklearn_mirencoder.frontend.graph`).  It is pre-trained self-supervised
 (masked language modelling, graph auto-encoding, IR-graph matching: see ``pretrain/``) and
 then used frozen: :meth:`MIREncoder.embed` turns programs into fixed-size vectors for
 scikit-learn models.
@@ -27,7 +27,7 @@ Text encoder (long IR handled by windows)
     not read in full**: ``max_windows`` windows are kept, evenly spaced over the sequence
     (always including the first and the last), and the tokens between them are not seen.
     The collated batch reports ``tokens_total`` and ``tokens_seen`` per program (see
-    :func:`sklearn_mirencoder.featurize.collate`); with the default ``window=512``,
+    :func:`sklearn_mirencoder.model.featurize.collate`); with the default ``window=512``,
     ``stride=384`` and ``max_windows=32`` everything up to 12,416 tokens is read.
 
 Graph encoder
@@ -43,7 +43,7 @@ Graph encoder
     ``x_i <- LayerNorm(x_i + W_o GELU(W_s x_i + m_i))`` (residual + LayerNorm).  The graph
     vector is the concatenation of the mean and the max of the final node states.
     **Graphs above ``max_graph_nodes`` nodes are cut** (by
-    :func:`sklearn_mirencoder.featurize.cut_graph`): module-level nodes (the external root,
+    :func:`sklearn_mirencoder.model.featurize.cut_graph`): module-level nodes (the external root,
     globals, declared functions) first, then whole functions in their order in the module
     while they fit; the first function that does not fit is cut to the remaining budget
     (keeping its first nodes) and the rest are dropped.  Edges to dropped nodes are dropped.
@@ -79,17 +79,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import ModelLoadError, TokenizerError
-from .hub import CONFIG_NAME, INDEX_NAME, TOKENIZER_NAME, WEIGHTS_NAME, read_shard_index
+from ..errors import ModelLoadError, TokenizerError
+from .config import FORMAT_VERSION, MODALITIES, MODEL_TYPE, NUM_NODE_KINDS, NUM_RELATIONS, MIREncoderConfig
+from .files import CONFIG_NAME, INDEX_NAME, TOKENIZER_NAME, WEIGHTS_NAME, read_shard_index
 
 __all__ = [
     "MIREncoderConfig",
@@ -105,167 +105,6 @@ __all__ = [
     "WEIGHTS_NAME",
     "TOKENIZER_NAME",
 ]
-
-#: What :meth:`MIREncoder.embed` can return.
-MODALITIES = ("both", "text", "graph")
-#: Number of edge relations: 3 flows (control, data, call) x 2 directions.
-NUM_RELATIONS = 6
-NUM_NODE_KINDS = 4
-
-MODEL_TYPE = "mirencoder"
-FORMAT_VERSION = 1
-_META_KEYS = ("model_type", "format_version", "architectures", "torch_dtype", "library_version", "num_parameters")
-
-
-# ----------------------------------------------------------------------------------------
-# configuration
-# ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class MIREncoderConfig:
-    """Hyper-parameters of :class:`MIREncoder` (JSON-serialisable).
-
-    Attributes
-    ----------
-    vocab_size : int
-        Size of the IR tokenizer's vocabulary (must equal ``tokenizer.vocab_size``).
-    hidden : int
-        Width of token and node states.
-    text_layers, heads, ffn : int
-        Transformer depth, attention heads and feed-forward width.
-    dropout : float
-        Dropout in training (never at inference).
-    window, stride, max_windows : int
-        Long-sequence handling: windows of ``window`` tokens every ``stride`` tokens, at
-        most ``max_windows`` per program (evenly spaced beyond that; see the module doc).
-    gnn_layers : int
-        Relational message-passing layers.
-    max_position : int
-        Operand positions ``>= max_position - 1`` share the last position embedding.
-    max_graph_nodes : int
-        Graphs are cut to this many nodes (whole functions in order; see the module doc).
-    node_text_tokens : int
-        Sub-word tokens of a node's text used for its initial state (the rest are dropped).
-    embed_dim : int
-        Width of the joint text/graph projections (the fused part of ``"both"``).
-    pad_id : int
-        Id of ``[PAD]`` in the tokenizer.
-    """
-
-    vocab_size: int = 8000
-    hidden: int = 256
-    text_layers: int = 4
-    heads: int = 4
-    ffn: int = 1024
-    dropout: float = 0.1
-    window: int = 512
-    stride: int = 384
-    max_windows: int = 32
-    gnn_layers: int = 3
-    max_position: int = 8
-    max_graph_nodes: int = 50_000
-    node_text_tokens: int = 8
-    embed_dim: int = 256
-    pad_id: int = 0
-
-    def __post_init__(self) -> None:
-        problems = []
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "dropout":
-                if not (isinstance(v, (int, float)) and 0.0 <= v < 1.0):
-                    problems.append(f"dropout must be in [0, 1), got {v!r}")
-            elif f.name == "pad_id":
-                if not isinstance(v, int) or v < 0:
-                    problems.append(f"pad_id must be a non-negative int, got {v!r}")
-            elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                problems.append(f"{f.name} must be a positive int, got {v!r}")
-        if not problems:
-            if self.hidden % self.heads:
-                problems.append(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
-            if self.stride > self.window:
-                problems.append(f"stride ({self.stride}) must not exceed window ({self.window})")
-            if self.pad_id >= self.vocab_size:
-                problems.append(f"pad_id ({self.pad_id}) must be below vocab_size ({self.vocab_size})")
-        if problems:
-            raise ValueError("invalid MIREncoderConfig: " + "; ".join(problems))
-
-    # -- presets ---------------------------------------------------------------------------
-    @classmethod
-    def tiny(cls, **overrides: Any) -> "MIREncoderConfig":
-        """A toy configuration for tests (hidden 32, one layer each)."""
-        base = dict(
-            hidden=32, text_layers=1, heads=2, ffn=64, dropout=0.0, window=64, stride=48,
-            max_windows=8, gnn_layers=1, max_graph_nodes=5000, node_text_tokens=8, embed_dim=32,
-        )
-        base.update(overrides)
-        return cls(**base)
-
-    @classmethod
-    def small(cls, **overrides: Any) -> "MIREncoderConfig":
-        """The bundled model: trainable on CPU, 6.4M parameters with an 8000-token vocabulary
-        (12.2 MiB in fp16)."""
-        base = dict(hidden=256, text_layers=4, heads=4, ffn=1024, gnn_layers=3, embed_dim=256)
-        base.update(overrides)
-        return cls(**base)
-
-    @classmethod
-    def base(cls, **overrides: Any) -> "MIREncoderConfig":
-        """The paper's scale: 22.3M parameters with an 8000-token vocabulary (hidden 512,
-        4 transformer layers, 4 GNN layers)."""
-        base = dict(hidden=512, text_layers=4, heads=8, ffn=2048, gnn_layers=4, embed_dim=512)
-        base.update(overrides)
-        return cls(**base)
-
-    @classmethod
-    def named(cls, name: str, **overrides: Any) -> "MIREncoderConfig":
-        """``"tiny"``, ``"small"`` or ``"base"``."""
-        presets = {"tiny": cls.tiny, "small": cls.small, "base": cls.base}
-        if name not in presets:
-            raise ValueError(f"unknown configuration {name!r}; known: {sorted(presets)}")
-        return presets[name](**overrides)
-
-    # -- output sizes ----------------------------------------------------------------------
-    def output_dim(self, modality: str = "both") -> int:
-        """Number of features :meth:`MIREncoder.embed` returns for ``modality``."""
-        if modality == "text":
-            return self.hidden
-        if modality == "graph":
-            return 2 * self.hidden
-        if modality == "both":
-            return 3 * self.hidden + self.embed_dim
-        raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
-
-    # -- serialisation ---------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "<config>") -> "MIREncoderConfig":
-        """Build a configuration from a dict; unknown keys are an error (a newer format)."""
-        if not isinstance(data, dict):
-            raise ModelLoadError(f"{source}: the configuration must be a JSON object")
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        unknown = sorted(k for k in data if k not in known and k not in _META_KEYS)
-        if unknown:
-            raise ModelLoadError(f"{source}: unknown configuration key(s) {unknown}")
-        if data.get("model_type", MODEL_TYPE) != MODEL_TYPE:
-            raise ModelLoadError(f"{source}: model_type is {data.get('model_type')!r}, expected {MODEL_TYPE!r}")
-        if data.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
-            raise ModelLoadError(
-                f"{source}: format_version {data['format_version']} is newer than this library "
-                f"reads ({FORMAT_VERSION}); upgrade sklearn-mirencoder"
-            )
-        try:
-            return cls(**values)
-        except (TypeError, ValueError) as exc:
-            raise ModelLoadError(f"{source}: {exc}") from None
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
 
 # ----------------------------------------------------------------------------------------
 # text encoder
@@ -596,7 +435,7 @@ class MIREncoder(nn.Module):
             self.train(was_training)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Run both encoders on a collated batch (:func:`~sklearn_mirencoder.featurize.collate`).
+        """Run both encoders on a collated batch (:func:`~sklearn_mirencoder.model.featurize.collate`).
 
         Used by pre-training; returns a dict with ``token_states`` (W, L, H), ``text``
         (B, H), ``node_states`` (N, H), ``graph`` (B, 2H), ``z_text`` and ``z_graph``
@@ -662,7 +501,7 @@ class MIREncoder(nn.Module):
         batch_size: int = 16,
     ) -> np.ndarray:
         """Embed :class:`~sklearn_mirencoder.frontend.Program` objects, ``(text, graph)``
-        pairs or :class:`~sklearn_mirencoder.featurize.EncodedProgram` objects; returns a
+        pairs or :class:`~sklearn_mirencoder.model.featurize.EncodedProgram` objects; returns a
         float32 array ``(n, output_dim(modality))``."""
         from .featurize import EncodedProgram, encode_program
 
@@ -732,7 +571,7 @@ class MIREncoder(nn.Module):
                 v = v.to(dtype)
             state[k] = v.contiguous()
         stored = str(dtype or next(iter(state.values())).dtype).replace("torch.", "")
-        from . import __version__
+        from .. import __version__
 
         config = {
             "model_type": MODEL_TYPE,
@@ -791,7 +630,7 @@ class MIREncoder(nn.Module):
         Weights are converted to ``torch_dtype`` (float32 by default, whatever the storage
         type).  The model is returned in ``eval()`` mode.
         """
-        from .tokens import IRTokenizer
+        from ..frontend.tokens import IRTokenizer
 
         path = Path(os.fspath(pretrained))
         if not path.is_dir():  # a Hub repository id: the same download, cache and checks as MIRTransformer

@@ -4,7 +4,7 @@ The graph builder needs, for every instruction, its opcode, its result, its valu
 (with their operand positions and types) and its successor blocks.  Asking llvmlite for
 these costs about 3 microseconds a call, roughly 100 microseconds an instruction, which
 is more than clang takes to compile the program.  The text that LLVM's own printer writes
-(``str(module)``, what :mod:`sklearn_mirencoder.ir` calls *canonical* text) is regular
+(``str(module)``, what :mod:`sklearn_mirencoder.frontend.ir` calls *canonical* text) is regular
 enough to read directly, so this module lexes it with one precompiled regular expression
 per line and returns plain Python objects.
 

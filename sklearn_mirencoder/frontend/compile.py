@@ -2,7 +2,7 @@
 
 :func:`compile_source` runs clang on one program and returns its bitcode
 (:class:`CompileResult`); :func:`find_compiler` picks the clang to run
-(:class:`CompilerInfo`).  :mod:`sklearn_mirencoder.ir` turns the bitcode into canonical
+(:class:`CompilerInfo`).  :mod:`sklearn_mirencoder.frontend.ir` turns the bitcode into canonical
 LLVM 22 text.  Every failure is a typed :class:`~sklearn_mirencoder.errors.FrontendError`
 naming the sample.
 
@@ -100,7 +100,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import (
+from ..errors import (
     CompileError,
     CompilerCrashError,
     CompilerNotFoundError,
@@ -210,7 +210,7 @@ _INSTALL_HINT = (
 
 def include_dir(kind: str) -> Path:
     """The folder of headers shipped for ``kind`` (``"cuda"`` or ``"omp"``)."""
-    return Path(__file__).resolve().parent / "_data" / "include" / kind
+    return Path(__file__).resolve().parent.parent / "_data" / "include" / kind
 
 
 # --------------------------------------------------------------------------- languages
@@ -536,7 +536,7 @@ def _check_source(source: str | bytes, name: str, max_source_bytes: int | None) 
     else:
         raise InputError(
             f"the source must be str or bytes, got {type(source).__name__}; to read a file use "
-            "sklearn_mirencoder.ir.load_file",
+            "sklearn_mirencoder.frontend.ir.load_file",
             sample=name,
         )
     if max_source_bytes is not None and len(data) > max_source_bytes:
@@ -771,7 +771,7 @@ def compile_source(
     lang, lang_omp = normalize_language(language, sample=name)
     if lang not in COMPILED_LANGUAGES:
         raise InputError(
-            f"language {lang!r} needs no compiler; use sklearn_mirencoder.ir.to_ir or parse_ir",
+            f"language {lang!r} needs no compiler; use sklearn_mirencoder.frontend.ir.to_ir or parse_ir",
             sample=name,
         )
     if timeout is not None and not timeout > 0:

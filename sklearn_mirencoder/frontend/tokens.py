@@ -131,7 +131,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .errors import TokenizerError
+from ..errors import TokenizerError
 
 __all__ = [
     "normalize_ir",

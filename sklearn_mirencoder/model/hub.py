@@ -9,7 +9,7 @@ line) is one of
 a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
     holding ``config.json``, ``model.safetensors`` (or the shard index and its shards) and
     ``tokenizer.json`` as written by
-    :meth:`~sklearn_mirencoder.encoder.MIREncoder.save_pretrained`;
+    :meth:`~sklearn_mirencoder.model.encoder.MIREncoder.save_pretrained`;
 any other string, ``"owner/name"``
     a Hugging Face Hub model repository.  The files are fetched (weights saved in
     shards: ``model.safetensors.index.json`` and the shards it lists, when the repository
@@ -33,16 +33,15 @@ message says what to do.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
+from .files import CONFIG_NAME, INDEX_NAME, MODEL_FILES, TOKENIZER_NAME, WEIGHTS_NAME, read_shard_index
 
 __all__ = [
     "MODEL_FILES",
@@ -52,9 +51,6 @@ __all__ = [
     "bundled_dir",
     "resolve_model",
     "weights_digest",
-    "load_config",
-    "load_model",
-    "model_summary",
     "WeightsNotInstalledError",
     "HubError",
     "HubOfflineError",
@@ -64,14 +60,6 @@ __all__ = [
     "ChecksumMismatchError",
 ]
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-TOKENIZER_NAME = "tokenizer.json"
-#: The files a saved model folder holds (sharded weights: the index and its shards
-#: instead of ``model.safetensors``, see :func:`model_files`).
-MODEL_FILES = (CONFIG_NAME, WEIGHTS_NAME, TOKENIZER_NAME)
-#: The shard index of weights saved in several files (``save_pretrained(max_shard_size=...)``).
-INDEX_NAME = "model.safetensors.index.json"
 #: The name of the bundled configuration.
 BUNDLED_NAME = "small"
 
@@ -118,7 +106,7 @@ class ChecksumMismatchError(HubError):
 
 def bundled_dir() -> Path:
     """The folder of the bundled weights (it may be absent)."""
-    return Path(__file__).resolve().parent / "_data" / "weights" / BUNDLED_NAME
+    return Path(__file__).resolve().parent.parent / "_data" / "weights" / BUNDLED_NAME
 
 
 @dataclass(frozen=True)
@@ -160,27 +148,6 @@ class ModelSource:
         if self.kind == "bundled":
             return None, None
         return str(self.path), None
-
-
-def read_shard_index(index_file: str | os.PathLike) -> dict[str, str]:
-    """The ``weight_map`` (tensor name -> shard file) of a ``model.safetensors.index.json``;
-    every shard a plain file name in the index's folder.
-
-    Raises
-    ------
-    ModelLoadError
-        Unreadable or malformed index.
-    """
-    index_file = Path(index_file)
-    try:
-        weight_map = json.loads(index_file.read_text(encoding="utf-8"))["weight_map"]
-        names = sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelLoadError(f"{index_file}: malformed shard index ({exc})") from None
-    bad = [n for n in names if not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".")]
-    if bad or not names:
-        raise ModelLoadError(f"{index_file}: the shard index must list shard file names in its folder, got {bad or names}")
-    return weight_map
 
 
 def _shard_names(index_file: Path) -> list[str]:
@@ -326,7 +293,7 @@ def _download(repo_id: str, filename: str, revision, local_files_only: bool, cac
             from huggingface_hub import utils as hfe
     except ImportError as exc:  # pragma: no cover - a dependency
         raise HubError(f"loading {repo_id!r} from the Hub needs huggingface_hub ({exc}); pip install huggingface-hub")
-    from . import __version__
+    from .. import __version__
 
     at = f" at revision {revision!r}" if revision else ""
     login = "log in with `hf auth login` or set HF_TOKEN"
@@ -454,100 +421,3 @@ def weights_digest(path: str | os.PathLike) -> str:
             raise ModelLoadError(f"{f}: cannot read the model file ({exc})") from None
         h.update(name.encode() + b"\x00" + digest.encode() + b"\x00")
     return h.hexdigest()
-
-
-# ------------------------------------------------------------------------------- loading
-
-
-def load_config(source: ModelSource):
-    """The :class:`~sklearn_mirencoder.encoder.MIREncoderConfig` of a model (reads
-    ``config.json`` only)."""
-    from .encoder import MIREncoderConfig
-
-    file = source.path / CONFIG_NAME
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{file}: unreadable configuration ({exc})") from None
-    return MIREncoderConfig.from_dict(data, source=str(file))
-
-
-_MODELS: OrderedDict[tuple[str, str], Any] = OrderedDict()
-_MODELS_LOCK = threading.Lock()
-#: How many loaded models a process keeps for reuse (clones in a grid search share them).
-MAX_LOADED_MODELS = 2
-
-
-def load_model(source: ModelSource, *, device: str = "cpu", digest: str | None = None):
-    """Load the model of ``source`` on ``device`` (an ``eval()``-mode
-    :class:`~sklearn_mirencoder.encoder.MIREncoder`).
-
-    Loaded models are kept per (weights digest, device) -- the last
-    :data:`MAX_LOADED_MODELS` of them -- and shared: they are only read (inference mode).
-    """
-    from .encoder import MIREncoder
-
-    digest = digest or weights_digest(source.path)
-    memo = (digest, str(device))
-    with _MODELS_LOCK:
-        model = _MODELS.get(memo)
-        if model is not None:
-            _MODELS.move_to_end(memo)
-            return model
-    model = MIREncoder.from_pretrained(source.path, device=device)
-    with _MODELS_LOCK:
-        _MODELS[memo] = model
-        while len(_MODELS) > MAX_LOADED_MODELS:
-            _MODELS.popitem(last=False)
-    return model
-
-
-def loaded_model(digest: str, device: str = "cpu"):
-    """The model :func:`load_model` keeps for (``digest``, ``device``), or None."""
-    with _MODELS_LOCK:
-        return _MODELS.get((digest, str(device)))
-
-
-def clear_loaded_models() -> None:
-    """Forget the models :func:`load_model` keeps."""
-    with _MODELS_LOCK:
-        _MODELS.clear()
-
-
-def _preset_name(config) -> str:
-    from .encoder import MIREncoderConfig
-
-    arch = ("hidden", "text_layers", "heads", "ffn", "gnn_layers", "embed_dim")
-    for name in ("tiny", "small", "base"):
-        preset = MIREncoderConfig.named(name)
-        if all(getattr(preset, k) == getattr(config, k) for k in arch):
-            return name
-    return "custom"
-
-
-def model_summary(source: ModelSource) -> dict[str, Any]:
-    """What ``mirencoder info`` prints: where the weights are, their configuration name,
-    parameter count, output sizes and digest."""
-    from .encoder import MODALITIES, count_parameters
-
-    config = load_config(source)
-    try:
-        meta = json.loads((source.path / CONFIG_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # pragma: no cover - load_config read it
-        meta = {}
-    n = meta.get("num_parameters")
-    if not isinstance(n, int):
-        n = count_parameters(config)
-    weights = [source.path / f for f in model_files(source.path) if f not in (CONFIG_NAME, TOKENIZER_NAME, INDEX_NAME)]
-    return {
-        "source": str(source),
-        "kind": source.kind,
-        "path": str(source.path),
-        "config": _preset_name(config),
-        "parameters": n,
-        "dtype": meta.get("torch_dtype", "?"),
-        "size_bytes": sum(w.stat().st_size for w in weights) if all(w.exists() for w in weights) else None,
-        "vocab_size": config.vocab_size,
-        "output_dims": {m: config.output_dim(m) for m in MODALITIES},
-        "digest": weights_digest(source.path),
-    }
