@@ -84,7 +84,7 @@ def test_ir_files_follow_the_resolution_rule(devmap):
         prefix, last = name.rsplit("-", 1)
         assert f in (f"{name}.ll", f"{prefix}.ll", f"{prefix}_{last}.ll")
     # the download naming (no listing online) gives the same 669 names
-    assert datasets._devmap_ir_names({"t": (_local() / "cgo17-amd.csv").read_bytes()}) == sorted(set(b.ir_file))
+    assert datasets.devmap._devmap_ir_names({"t": (_local() / "cgo17-amd.csv").read_bytes()}) == sorted(set(b.ir_file))
     # lavaMD is returned as is (the front end upgrades it)
     lava = [t for f, t in zip(b.ir_file, b.ir) if "lavaMD" in f]
     assert lava and "byval nocapture" in lava[0]
@@ -247,7 +247,7 @@ def test_download_verify_cache(fake_origin, tmp_path, devmap):
 
 
 def test_download_checksum_mismatch(fake_origin, tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "_RETRIES", 1)
+    monkeypatch.setattr(datasets._fetch, "_RETRIES", 1)
     tampered = tmp_path / "origin"
     shutil.copytree(fake_origin, tampered)
     origin, remote = TABLES["cgo17-amd.csv"].sources[0]
@@ -270,7 +270,7 @@ def test_download_checksum_mismatch(fake_origin, tmp_path, monkeypatch):
 
 
 def test_download_unreachable(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "_RETRIES", 1)
+    monkeypatch.setattr(datasets._fetch, "_RETRIES", 1)
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
