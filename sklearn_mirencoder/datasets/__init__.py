@@ -29,6 +29,8 @@ task               what                                                         
 =================  ============================================================  =========
 ``devmap-cgo17``   heterogeneous CPU/GPU device mapping (Cummins et al., PACT'17;  :func:`load_devmap`
                    Grewe et al., CGO'13): 680 rows per platform, 669 IR files
+``gpuflopbench``   CUDA / OpenMP kernel bottleneck on an RTX 3080 (gpuFLOPBench,     :func:`load_gpuflopbench`
+                   HeCBench): 661 targets, compute- vs bandwidth-bound, log AI
 =================  ============================================================  =========
 
 Every failure is a :class:`~sklearn_mirencoder.errors.DatasetError` whose message says how
@@ -44,6 +46,7 @@ from .devmap import (
     load_devmap,
     resolve_devmap_ir_file,
 )
+from .gpuflopbench import gpuflopbench_compile_units, load_gpuflopbench, map_compile_command
 from ..errors import DatasetError
 
 __all__ = [
@@ -61,4 +64,7 @@ __all__ = [
     "DEVMAP_AUX_NAMES",
     "devmap_kernel_groups",
     "resolve_devmap_ir_file",
+    "load_gpuflopbench",
+    "gpuflopbench_compile_units",
+    "map_compile_command",
 ]
