@@ -12,6 +12,7 @@ __all__ = [
     "MIREncoderError",
     "FrontendError",
     "InputError",
+    "IncludeRefusedError",
     "CompilerNotFoundError",
     "CompileError",
     "CompileTimeoutError",
@@ -72,6 +73,36 @@ def _rebuild_error(cls, reason, sample, diagnostic):
 
 class InputError(FrontendError, ValueError):
     """The input itself is unusable: empty, not UTF-8, too large, unknown language."""
+
+
+class IncludeRefusedError(InputError):
+    """The program reads a file that ``confine_includes=True`` does not allow.
+
+    Raised when a program compiled with ``confine_includes=True`` includes (``#include``,
+    ``#include_next``, ``#embed``, ``__has_include``...) a file outside its own folder, the
+    headers shipped with the package and the compiler's include path.  The message names the
+    refused path; nothing of the file's content is kept, not even in the diagnostic.
+
+    Parameters
+    ----------
+    message, sample, diagnostic
+        As for :class:`FrontendError`.
+    path : str, optional
+        The refused file (its real path).
+    """
+
+    def __init__(
+        self, message: str, *, sample: str | None = None, diagnostic: str | None = None, path: str | None = None
+    ):
+        super().__init__(message, sample=sample, diagnostic=diagnostic)
+        self.path = path
+
+    def __reduce__(self):
+        return (_rebuild_refused, (type(self), self.reason, self.sample, self.diagnostic, self.path))
+
+
+def _rebuild_refused(cls, reason, sample, diagnostic, path):
+    return cls(reason, sample=sample, diagnostic=diagnostic or None, path=path)
 
 
 class CompilerNotFoundError(FrontendError):

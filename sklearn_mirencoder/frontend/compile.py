@@ -100,6 +100,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .includes import IncludeGuard
 from ..errors import (
     CompileError,
     CompilerCrashError,
@@ -719,6 +720,7 @@ def compile_source(
     timeout: float | None = 60.0,
     max_source_bytes: int | None = 4_000_000,
     source_dir: str | os.PathLike | None = None,
+    confine_includes: bool = False,
 ) -> CompileResult:
     """Compile one program to LLVM bitcode with clang.
 
@@ -748,6 +750,15 @@ def compile_source(
         Larger sources are refused with :class:`InputError` (``None``: no limit).
     source_dir : str or path, optional
         The folder of the original file: ``-I <source_dir>`` lets its local headers resolve.
+    confine_includes : bool, default=False
+        Let the program read only files under its own folder (``source_dir``; none for
+        program text), the headers shipped with the package and the compiler's include path
+        (standard headers), judged by real path; anything else (``#include "/etc/hostname"``,
+        ``"../../x.h"``, a symlink out of the folder, ``#embed``, ``__has_include``) raises
+        :class:`~sklearn_mirencoder.errors.IncludeRefusedError` naming the path, before
+        anything of it reaches the bitcode or a message (see
+        :mod:`sklearn_mirencoder.frontend.includes`).  ``False``: clang reads any file the
+        host lets it read.
 
     Returns
     -------
@@ -758,6 +769,8 @@ def compile_source(
     InputError
         Unknown language, empty / non-UTF-8 / oversized source, OpenMP asked for a language
         other than C or C++.
+    IncludeRefusedError
+        (``confine_includes=True``) the program reads a file outside the allowed folders.
     CompilerNotFoundError
         No usable clang, or one that cannot compile this language (ziglang: OpenCL, CUDA).
     CompileError
@@ -808,7 +821,7 @@ def compile_source(
         flags += ["-I", os.path.abspath(os.fspath(source_dir))]
     if info.kind == "ziglang":
         flags += list(_ZIG_FLAGS) + _zig_opt_fix(flags)
-    flags += _as_flags(extra_flags, "extra_flags", name)
+    flags += (extra := _as_flags(extra_flags, "extra_flags", name))
     flags += ["-c", "-emit-llvm"]
 
     src_name = _temp_name(name, lang)
@@ -817,8 +830,20 @@ def compile_source(
         prefix = list(info.command)
         if info.kind == "ziglang" and lang == "c++":
             prefix[-1] = "c++"  # zig's c++ driver adds its libc++ headers, cc does not
-        cmd = [*prefix, *flags, "-o", _OUTPUT, src_name]
-        rc, stderr = _run_compiler(cmd, tmp, timeout, name, info)
+        guard = None
+        if confine_includes:
+            own = os.path.abspath(os.fspath(source_dir)) if source_dir is not None else None
+            guard = IncludeGuard([*prefix, *flags], source_dir=own, resource_dir=info.resource_dir, name=name,
+                                 timeout=timeout, extra_flags=extra)  # fmt: skip
+        cmd = [*prefix, *flags, *(guard.flags if guard else ()), "-o", _OUTPUT, src_name]
+        try:
+            rc, stderr = _run_compiler(cmd, tmp, timeout, name, info)
+        except CompileTimeoutError as exc:
+            if guard is None:
+                raise
+            raise guard.withhold(exc) from None
+        if guard is not None:  # before clang's diagnostic can quote a refused file
+            stderr = guard.check(tmp, src_name, rc, stderr)
         shown = _DISPLAY[lang] + (" with OpenMP" if openmp else "")
         if rc < 0:
             raise CompilerCrashError(

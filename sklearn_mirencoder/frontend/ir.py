@@ -612,6 +612,7 @@ def to_ir(
     timeout: float | None = 60.0,
     max_source_bytes: int | None = 4_000_000,
     source_dir: str | os.PathLike | None = None,
+    confine_includes: bool = False,
 ) -> IRModule:
     """Turn one program (its content) into canonical LLVM IR.
 
@@ -625,7 +626,7 @@ def to_ir(
         :func:`~sklearn_mirencoder.frontend.compile.normalize_language`).
     name : str, optional
         The sample's name in error messages (default ``"<string>"``).
-    compiler, opt_flags, extra_flags, openmp, timeout, max_source_bytes, source_dir
+    compiler, opt_flags, extra_flags, openmp, timeout, max_source_bytes, source_dir, confine_includes
         See :func:`~sklearn_mirencoder.frontend.compile.compile_source`.  For IR and bitcode input
         no compiler runs and only ``max_source_bytes`` applies (the IR is not re-optimised).
 
@@ -635,8 +636,8 @@ def to_ir(
 
     Raises
     ------
-    InputError, CompilerNotFoundError, CompileError, CompileTimeoutError,
-    CompilerCrashError, IRParseError
+    InputError, IncludeRefusedError, CompilerNotFoundError, CompileError,
+    CompileTimeoutError, CompilerCrashError, IRParseError
         Each naming the sample.
     """
     name = str(name) if name else "<string>"
@@ -672,6 +673,7 @@ def to_ir(
         timeout=timeout,
         max_source_bytes=max_source_bytes,
         source_dir=source_dir,
+        confine_includes=confine_includes,
     )
     return ir_from_compile_result(result, name=name)
 

@@ -120,7 +120,11 @@ def process(
         Defaults to the ProGraML builder.
     **compile_options
         Passed to :func:`sklearn_mirencoder.frontend.ir.to_ir`: ``compiler``, ``opt_flags``,
-        ``extra_flags``, ``openmp``, ``timeout``, ``max_source_bytes``.
+        ``extra_flags``, ``openmp``, ``timeout``, ``max_source_bytes``, ``source_dir`` and
+        ``confine_includes`` (``True``: the program may read only files under its own folder,
+        the headers shipped with the package and the compiler's include path, else
+        :class:`~.errors.IncludeRefusedError` names the refused path; see
+        :func:`~sklearn_mirencoder.frontend.compile.compile_source`).
 
     Returns
     -------
@@ -129,8 +133,8 @@ def process(
     Raises
     ------
     FrontendError
-        A subclass naming the sample: :class:`~.errors.InputError`,
-        :class:`~.errors.CompileError`, :class:`~.errors.IRParseError`,
+        A subclass naming the sample: :class:`~.errors.InputError` (and its
+        :class:`~.errors.IncludeRefusedError`), :class:`~.errors.CompileError`, :class:`~.errors.IRParseError`,
         :class:`~.errors.GraphError`...
     """
     if input not in INPUT_KINDS:
