@@ -164,3 +164,39 @@ def test_the_default_reads_any_file(clang, layout):
 def test_parse_depfile_unescapes_clang_make_syntax():
     text = "__out.bc: input.c /a\\ b/c.h \\\n  /d/\\#e.h /f/$$g.h\n"
     assert parse_depfile(text) == ["input.c", "/a b/c.h", "/d/#e.h", "/f/$g.h"]
+
+
+# ---------------------------------------------------------------------------- reading files
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo", "folder"])
+def test_special_files_are_refused_without_blocking(tmp_path, special):
+    from sklearn_mirencoder.frontend.ir import load_file, read_source_file
+
+    if special == "fifo":
+        path = tmp_path / "pipe.c"
+        os.mkfifo(path)  # no writer: open() without O_NONBLOCK would block for ever
+    elif special == "folder":
+        path = tmp_path / "dir.c"
+        path.mkdir()
+    else:
+        path = Path(special)
+        if not path.exists():
+            pytest.skip(f"no {special} here")
+    with pytest.raises(InputError, match="cannot read the file") as info:
+        read_source_file(path)
+    assert str(info.value).startswith(f"{path}: ")
+    with pytest.raises(InputError):
+        load_file(path, language="c")
+
+
+def test_reading_stops_at_the_limit_whatever_stat_says(tmp_path):
+    from sklearn_mirencoder.frontend.ir import read_source_file
+
+    assert read_source_file("/proc/self/status", max_source_bytes=None).startswith(b"Name:")
+    with pytest.raises(InputError, match="more than the limit of 10 bytes"):
+        read_source_file("/proc/self/status", max_source_bytes=10)  # stat reports 0 bytes
+    big = tmp_path / "big.c"
+    big.write_bytes(b"x" * 101)
+    with pytest.raises(InputError, match="101 bytes, over the limit of 100"):
+        read_source_file(big, max_source_bytes=100)

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ __all__ = [
     "to_ir",
     "ir_from_compile_result",
     "load_file",
+    "read_source_file",
     "BITCODE_MAGIC",
     "BITCODE_WRAPPER_MAGIC",
     "LLVM_MAJOR",
@@ -711,6 +713,65 @@ def ir_from_compile_result(result: CompileResult, *, name: str = "<string>") -> 
     )
 
 
+_READ_CHUNK = 1 << 20
+
+
+def read_source_file(path: str | os.PathLike, *, max_source_bytes: int | None = 4_000_000, name: str | None = None) -> bytes:
+    """The bytes of a program file, read safely.
+
+    Only regular files are read: a FIFO (whose ``open`` would block until a writer comes), a
+    device (``/dev/zero`` and ``/dev/urandom`` never end), a socket or a folder is refused
+    without blocking (the file is opened with ``O_NONBLOCK`` and checked with ``fstat``).  At
+    most ``max_source_bytes`` bytes are read, whatever the size ``stat`` reports (files in
+    ``/proc`` report 0, a file may grow while read).
+
+    Raises
+    ------
+    InputError
+        Naming the sample (``name``, default the path): the file cannot be opened, is not a
+        regular file, or is larger than ``max_source_bytes``.
+    """
+    sample = str(name) if name else os.fspath(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc}); check the path", sample=sample) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "a device, FIFO or socket, not a regular file"
+            raise InputError(f"cannot read the file (it is {what}); pass the path of a program file", sample=sample)
+        return _read_at_most(fd, max_source_bytes, sample)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc}); check the path", sample=sample) from None
+    finally:
+        os.close(fd)
+
+
+def _read_at_most(fd: int, limit: int | None, sample: str) -> bytes:
+    size = os.fstat(fd).st_size
+    if limit is not None and size > limit:
+        raise InputError(
+            f"the file is {size} bytes, over the limit of {limit} bytes; pass a larger max_source_bytes= to "
+            "process it",
+            sample=sample,
+        )
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = os.read(fd, _READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise InputError(
+                f"the file holds more than the limit of {limit} bytes (it grew while read, or reports no "
+                "size); pass a larger max_source_bytes= to process it",
+                sample=sample,
+            )
+
+
 def load_file(
     path: str | os.PathLike,
     *,
@@ -730,21 +791,6 @@ def load_file(
     p = Path(os.fspath(path))
     sample = str(name) if name else os.fspath(path)
     lang = language if language is not None else language_from_path(p)
-    limit = kw.get("max_source_bytes", 4_000_000)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise IsADirectoryError(21, "is a directory")
-        if limit is not None and size > limit:
-            raise InputError(
-                f"the file is {size} bytes, over the limit of {limit} bytes; pass a larger "
-                "max_source_bytes= to process it",
-                sample=sample,
-            )
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file ({exc.strerror or exc}); check the path", sample=sample
-        ) from None
+    data = read_source_file(p, max_source_bytes=kw.get("max_source_bytes", 4_000_000), name=sample)
     kw.setdefault("source_dir", str(p.resolve().parent))
     return to_ir(data, language=lang, name=sample, **kw)
