@@ -129,10 +129,10 @@ def clang_only(files: list[Path], datas: list[bytes]) -> None:
 def front_end_tasks(model, files: list[Path], datas: list[bytes]):
     """The front end's context and one task per kernel, as ``transform`` builds them."""
     from sklearn_mirencoder.frontend.compile import find_compiler
-    from sklearn_mirencoder.transformer import _Task, _WorkerContext
+    from sklearn_mirencoder.embedding.worker import Task, WorkerContext
 
-    ctx = _WorkerContext(model.tokenizer, model.config, find_compiler(), None, (), 60.0)
-    return ctx, [_Task("k", "k", str(f), "opencl", d, None, str(f.parent)) for f, d in zip(files, datas)]
+    ctx = WorkerContext(model.tokenizer, model.config, find_compiler(), None, (), 60.0)
+    return ctx, [Task("k", "k", str(f), "opencl", d, None, str(f.parent)) for f, d in zip(files, datas)]
 
 
 def by_length(encoded: list, size: int = 16) -> list[list]:
@@ -161,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn_mirencoder.model.featurize import collate
     from sklearn_mirencoder.model.hub import resolve_model
     from sklearn_mirencoder.model.loading import load_model
-    from sklearn_mirencoder.transformer import MIRTransformer, _frontend_in_process, _frontend_task
+    from sklearn_mirencoder.embedding.frontend_stage import frontend_in_process
+    from sklearn_mirencoder.embedding.worker import frontend_task
+    from sklearn_mirencoder.transformer import MIRTransformer
 
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="embed-speed-") as tmpdir:
@@ -186,13 +188,13 @@ def main(argv: list[str] | None = None) -> int:
 
         def front_end():  # as transform runs it with one job: clang ahead in a thread
             encoded.clear()
-            for _, (status, enc, *_) in _frontend_in_process(tasks, ctx):
+            for _, (status, enc, *_) in frontend_in_process(tasks, ctx):
                 assert status == "ok"
                 encoded.append(enc)
 
         def front_end_in_turn():  # clang, then the rest, one program after the other
             for t in tasks:
-                assert _frontend_task(t, ctx)[0] == "ok"
+                assert frontend_task(t, ctx)[0] == "ok"
 
         t_front = best_of(cheap, front_end)
         t_front_in_turn = best_of(cheap, front_end_in_turn)

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn_mirencoder.model.featurize import collate
     from sklearn_mirencoder.model.hub import bundled_dir, resolve_model
     from sklearn_mirencoder.model.loading import load_model
-    from sklearn_mirencoder.transformer import _frontend_in_process
+    from sklearn_mirencoder.embedding.frontend_stage import frontend_in_process
 
     load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="model-profile-") as tmpdir:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         t_clang = best_of(1, lambda: clang_only(files, datas))
         model = load_model(resolve_model(None), device="cpu")
         ctx, tasks = front_end_tasks(model, files, datas)
-        encoded = [result[1] for _, result in _frontend_in_process(tasks, ctx)]
+        encoded = [result[1] for _, result in frontend_in_process(tasks, ctx)]
     batches = [collate(batch, model.config) for batch in by_length(encoded)]
 
     def forward():

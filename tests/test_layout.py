@@ -55,6 +55,7 @@ def test_the_layout_has_a_frontend_and_a_model_package():
     assert "sklearn_mirencoder.frontend.compile" in MODULES
     assert "sklearn_mirencoder.model.encoder" in MODULES
     assert "sklearn_mirencoder.transformer" in MODULES
+    assert "sklearn_mirencoder.embedding.frontend_stage" in MODULES
 
 
 def test_no_import_cycle():
@@ -76,13 +77,17 @@ def test_no_import_cycle():
 
 
 def test_the_front_end_never_imports_the_model_or_the_estimator():
+    """frontend <- model <- embedding (the stages of ``transform``) <- transformer <- cli."""
     graph = import_graph()
     for name, deps in graph.items():
         if name.startswith("sklearn_mirencoder.frontend"):
             above = [d for d in deps if not d.startswith("sklearn_mirencoder.frontend") and d != "sklearn_mirencoder.errors"]
             assert not above, f"{name} imports {above}"
         if name.startswith("sklearn_mirencoder.model"):
-            above = [d for d in deps if d.split(".")[1] in ("transformer", "cache", "cli", "datasets")]
+            above = [d for d in deps if d.split(".")[1] in ("transformer", "embedding", "cache", "cli", "datasets")]
+            assert not above, f"{name} imports {above}"
+        if name.startswith("sklearn_mirencoder.embedding"):  # the estimator's stages, below the estimator
+            above = [d for d in deps if d.split(".")[1] in ("transformer", "cli", "datasets")]
             assert not above, f"{name} imports {above}"
 
 

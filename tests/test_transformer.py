@@ -371,7 +371,8 @@ def test_auto_encodes_in_workers_only_with_several_workers_on_cpu(tiny_model_dir
 def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, tmp_path):
     import shutil
 
-    from sklearn_mirencoder.transformer import _EncoderSpec, _worker_model
+    from sklearn_mirencoder.embedding.encoding import EncoderSpec as _EncoderSpec
+    from sklearn_mirencoder.embedding.encoding import worker_model as _worker_model
 
     digest = hub.weights_digest(tiny_model_dir)
     loading.clear_loaded_models()
@@ -394,12 +395,12 @@ def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, 
 
 
 def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypatch):
-    from sklearn_mirencoder import transformer
+    from sklearn_mirencoder.embedding import worker
 
     def boom(spec):
         raise ModelLoadError("no weights here")
 
-    monkeypatch.setattr(transformer, "_worker_model", boom)
+    monkeypatch.setattr(worker, "worker_model", boom)
     with pytest.raises(ModelLoadError, match="no weights here"):  # not a sample's failure, not a NaN row
         make(tiny_model_dir, cache=False, encode_in="workers", errors="nan").fit_transform(SMALL_PROGRAMS[:2])
 
@@ -559,7 +560,10 @@ def test_compile_ahead_thread_keeps_order_errors_and_its_bound(tiny_model_dir, m
     from sklearn_mirencoder.frontend import compile as compile_module
     from sklearn_mirencoder.model.hub import resolve_model
     from sklearn_mirencoder.model.loading import load_model
-    from sklearn_mirencoder.transformer import _frontend_in_process, _frontend_task, _Task, _WorkerContext
+    from sklearn_mirencoder.embedding.frontend_stage import frontend_in_process as _frontend_in_process
+    from sklearn_mirencoder.embedding.worker import Task as _Task
+    from sklearn_mirencoder.embedding.worker import WorkerContext as _WorkerContext
+    from sklearn_mirencoder.embedding.worker import frontend_task as _frontend_task
 
     model = load_model(resolve_model(str(tiny_model_dir)), device="cpu")
     ctx = _WorkerContext(model.tokenizer, model.config, None, None, (), 60.0)
