@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Second part of the CPU continuation (docs/pretraining.md, "CPU continuation, part 2"): resume the
-# run of pretrain/cpu_continue.sh from its last checkpoint (step 397 of 480) with a longer cosine
+# run of experiments/pretraining/cpu_continue.sh from its last checkpoint (step 397 of 480) with a longer cosine
 # schedule (1,200 steps; the learning rate goes back up to about 1.6e-4), for at most 95 minutes
 # (it stopped at step 802 when sent SIGTERM), then embed the devmap IR and probe it with two fold
 # partitions against the bundled weights and random weights. Run it again to go on from the last
 # checkpoint (part 3 finished the schedule this way); each run embeds and probes the step it reached.
 #
-#   OUT=continue DEVMAP_IR=devmap_ir bash pretrain/cpu_continue_more.sh
+#   OUT=continue DEVMAP_IR=devmap_ir bash experiments/pretraining/cpu_continue_more.sh
 #
-# OUT: the folder pretrain/cpu_continue.sh wrote (sub/, features/, run/, P0.npz, R.npz).
+# OUT: the folder experiments/pretraining/cpu_continue.sh wrote (sub/, features/, run/, P0.npz, R.npz).
 set -euo pipefail
 export PYTHONUNBUFFERED=1
 PY=${PY:-.venv/bin/python}

@@ -4,7 +4,7 @@
 # in docs/pretraining.md ("CPU continuation").  About 75 minutes of training plus about 10 to build
 # and featurise; then embeds the devmap IR and probes it against random weights.
 #
-#   CORPUS=corpus/out SRC=corpus/src DEVMAP_IR=devmap_ir OUT=continue bash pretrain/cpu_continue.sh
+#   CORPUS=corpus/out SRC=corpus/src DEVMAP_IR=devmap_ir OUT=continue bash experiments/pretraining/cpu_continue.sh
 #
 # CORPUS: the built main corpus (with split.json); SRC: the fetched source packages;
 # DEVMAP_IR: canonical IR of the devmap files (python benchmarks/embed_ir.py canonicalize).

@@ -6,9 +6,9 @@
 # and arm on 2 cores, plus 2 minutes for the table.  Rerun with a larger STEPS to extend both runs
 # (they resume from their checkpoints; the schedule is constant).
 #
-#   SUB=continue/sub FEATURES=continue/features PAIRS=pairs OUT=node-check STEPS=60 bash pretrain/cpu_node_check.sh
+#   SUB=continue/sub FEATURES=continue/features PAIRS=pairs OUT=node-check STEPS=60 bash experiments/pretraining/cpu_node_check.sh
 #
-# SUB: the corpus of pretrain/cpu_continue.sh (`pretrain.corpus subset`); FEATURES: its feature
+# SUB: the corpus of experiments/pretraining/cpu_continue.sh (`pretrain.corpus subset`); FEATURES: its feature
 # cache (optional); PAIRS: the folder of `python benchmarks/opt_retrieval.py pairs`.
 # Optional device-mapping probe (11 minutes per arm to embed): DEVMAP_IR, the canonical devmap IR
 # (`python benchmarks/embed_ir.py canonicalize`), with P0_NPZ and R_NPZ, the embeddings of the
