@@ -522,6 +522,24 @@ class CompileResult:
     openmp: bool
 
 
+#: Non-UTF-8 bytes are taken as legacy 8-bit text (Latin-1, Windows-1252) when at most this share
+#: of the source is non-ASCII and it has no control bytes other than white space.
+LEGACY_TEXT_MAX_NON_ASCII = 0.01
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _legacy_8bit_text(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 still look like program text in an 8-bit encoding.
+
+    Old benchmark sources carry a ``\\xa9`` or an accented name in a comment in Latin-1;
+    clang reads such files (comments are not decoded; string literals keep their bytes).
+    Binary data (bitcode, random bytes) has control bytes or a large share of non-ASCII
+    bytes and is still refused.
+    """
+    non_ascii = sum(b >= 0x80 for b in data)
+    return non_ascii <= LEGACY_TEXT_MAX_NON_ASCII * len(data) and _CONTROL_BYTES.search(data) is None
+
+
 def _check_source(source: str | bytes, name: str, max_source_bytes: int | None) -> bytes:
     if isinstance(source, str):
         try:
@@ -550,12 +568,14 @@ def _check_source(source: str | bytes, name: str, max_source_bytes: int | None) 
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(
-                f"the source is not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
-                f"{exc.start}); re-encode the file as UTF-8, or pass language='llvm-bc' if it is "
-                "LLVM bitcode",
-                sample=name,
-            ) from None
+            if not _legacy_8bit_text(data):  # Latin-1 text (a "\xa9" in a comment) is accepted
+                raise InputError(
+                    f"the source is not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                    f"{exc.start}) nor 8-bit text (it has control bytes or over "
+                    f"{LEGACY_TEXT_MAX_NON_ASCII:.0%} non-ASCII bytes); re-encode the file as UTF-8, "
+                    "or pass language='llvm-bc' if it is LLVM bitcode",
+                    sample=name,
+                ) from None
     if not data.strip():
         raise InputError("the source is empty (or only whitespace); nothing to compile", sample=name)
     return data

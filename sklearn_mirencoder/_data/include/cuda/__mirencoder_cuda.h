@@ -129,6 +129,21 @@ __device__ inline __cuda_builtin_gridDim_t::operator uint3() const { return uint
 
 /* --------------------------------------- device library (clang's wrappers) */
 #include <__clang_cuda_math_forward_declares.h>
+/* The C and C++ headers the CUDA toolkit's cuda_runtime.h brings in (clang's
+   __clang_cuda_runtime_wrapper.h includes the first five, crt/common_functions.h
+   <time.h>): programs call exit, atoi, memcpy, ceil or use INT_MAX, M_PI,
+   uint, clock_t without including them.  Only when a C++ standard library is
+   installed (clang's Debian packages depend on one); without it the float
+   overloads below stand in for <cmath>'s. */
+#if __has_include(<cmath>) && !defined(__MIRENCODER_NO_STDLIB)
+#define __MIR_STDLIB 1
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#endif
 #include <__clang_cuda_libdevice_declares.h>
 #include <__clang_cuda_device_functions.h>
 /* __clang_cuda_math.h uses INT_MAX/INT_MIN/HUGE_VAL(F) but includes nothing:
@@ -154,6 +169,11 @@ __device__ inline __cuda_builtin_gridDim_t::operator uint3() const { return uint
 #pragma push_macro("__MIR_DEV")
 #define __MIR_DEV static __device__ __forceinline__
 
+#ifdef __MIR_STDLIB
+/* float, integer and std:: overloads of the <cmath> names, as clang's CUDA
+   wrapper provides them (needs <limits>). */
+#include <__clang_cuda_cmath.h>
+#else
 /* float overloads of the <cmath> names (clang's __clang_cuda_cmath.h needs
    libstdc++'s <limits>; these few lines do not). */
 #define __MIR_F1(name)                                                         \
@@ -188,6 +208,7 @@ __MIR_DEV bool isfinite(float __x) { return __builtin_isfinite(__x); }
 __MIR_DEV bool isfinite(double __x) { return __builtin_isfinite(__x); }
 __MIR_DEV bool signbit(float __x) { return __builtin_signbit(__x); }
 __MIR_DEV bool signbit(double __x) { return __builtin_signbit(__x); }
+#endif
 
 /* min/max overloads of CUDA's math_functions.hpp (clang's header has int). */
 #define __MIR_MINMAX(T, F)                                                     \
