@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import re
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -273,9 +273,59 @@ def load_devmap(
         "devmap-cgo17", [table], data_home=data_home, local_path=local_path, download=download, base_url=base_url
     )
     rows = _csv_rows(got.tables[table])
-    files = got.files["kernels_ir"]
-    available = set(files)
+    programs = _devmap_programs(rows, got.files["kernels_ir"])
+    grewe, aux = _devmap_features(rows)
+    target = _devmap_target(rows)
+    descr = _DEVMAP_DESCR.format(
+        platform=platform,
+        description=description,
+        grewe_raw=", ".join(_GREWE_RAW),
+        n_groups=len(set(programs.kernel)),
+        source=got.source,
+    )
+    bunch = Bunch(
+        data=programs.ir.copy(),
+        ir=programs.ir,
+        ir_file=programs.ir_file,
+        src=programs.src,
+        aux=aux,
+        aux_names=list(DEVMAP_AUX_NAMES),
+        grewe=grewe,
+        grewe_names=list(DEVMAP_GREWE_NAMES),
+        target=target,
+        target_names=np.asarray(["CPU", "GPU"], dtype=object),
+        runtime_cpu=np.asarray([float(r["runtime_cpu"]) for r in rows]),
+        runtime_gpu=np.asarray([float(r["runtime_gpu"]) for r in rows]),
+        benchmark=programs.benchmark,
+        dataset=programs.dataset,
+        suite=programs.suite,
+        kernel=programs.kernel,
+        platform=platform,
+        DESCR=descr,
+    )
+    if as_frame:
+        _add_frame(bunch)
+    if return_X_y:
+        return bunch.data, bunch.target
+    return bunch
 
+
+class _Programs(NamedTuple):
+    """The programs of the rows, one entry per row (object arrays but ``kernel``)."""
+
+    ir: np.ndarray  # the IR text
+    ir_file: np.ndarray  # the IR file the row resolves to
+    src: np.ndarray  # the OpenCL source
+    benchmark: np.ndarray
+    dataset: np.ndarray
+    suite: np.ndarray
+    kernel: np.ndarray  # group ids of devmap_kernel_groups
+
+
+def _devmap_programs(rows: list[dict[str, str]], files: Mapping[str, bytes]) -> _Programs:
+    """The program of each row: its IR file (among ``files``, name -> bytes) and text, its
+    source, benchmark, data set, suite and kernel group."""
+    available = set(files)
     benchmark = [r["benchmark"] for r in rows]
     dataset = [r["dataset"] for r in rows]
     ir_file = [resolve_devmap_ir_file(b, d, available) for b, d in zip(benchmark, dataset)]
@@ -284,6 +334,23 @@ def load_devmap(
     src = [r["src"] for r in rows]
     kernel = devmap_kernel_groups(benchmark, src, ir)
 
+    def obj(xs):
+        return np.asarray(xs, dtype=object)
+
+    return _Programs(
+        ir=obj(ir),
+        ir_file=obj(ir_file),
+        src=obj(src),
+        benchmark=obj(benchmark),
+        dataset=obj(dataset),
+        suite=obj([_suite(b) for b in benchmark]),
+        kernel=kernel,
+    )
+
+
+def _devmap_features(rows: list[dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(grewe, aux)``: the static features of the CSV followed by Grewe et al.'s F1-F4
+    (:data:`DEVMAP_GREWE_NAMES`), and the two run-time inputs (:data:`DEVMAP_AUX_NAMES`)."""
     raw = np.asarray([[float(r[c]) for c in _GREWE_RAW] for r in rows], dtype=np.float64)
     col = {c: raw[:, i] for i, c in enumerate(_GREWE_RAW)}
     with np.errstate(divide="ignore", invalid="ignore"):  # mem is never 0 in this data
@@ -298,68 +365,43 @@ def load_devmap(
         )
     grewe = np.concatenate([raw, combined], axis=1)
     aux = raw[:, [_GREWE_RAW.index("transfer"), _GREWE_RAW.index("wgsize")]].copy()
+    return grewe, aux
+
+
+def _devmap_target(rows: list[dict[str, str]]) -> np.ndarray:
+    """1 where the GPU is faster (``oracle`` GPU), 0 where the CPU is."""
     oracle = [r["oracle"] for r in rows]
     bad = sorted(set(oracle) - {"CPU", "GPU"})
     if bad:
         raise DatasetError(f"devmap: unexpected oracle values {bad}")
-    target = np.asarray([1 if o == "GPU" else 0 for o in oracle], dtype=np.int64)
-    runtime_cpu = np.asarray([float(r["runtime_cpu"]) for r in rows])
-    runtime_gpu = np.asarray([float(r["runtime_gpu"]) for r in rows])
+    return np.asarray([1 if o == "GPU" else 0 for o in oracle], dtype=np.int64)
 
-    obj = lambda xs: np.asarray(xs, dtype=object)  # noqa: E731
-    descr = _DEVMAP_DESCR.format(
-        platform=platform,
-        description=description,
-        grewe_raw=", ".join(_GREWE_RAW),
-        n_groups=len(set(kernel)),
-        source=got.source,
+
+def _add_frame(bunch: Bunch) -> None:
+    """``as_frame=True``: a ``frame`` DataFrame of every field, and ``data``/``target`` as
+    its Series."""
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - pandas is a test extra
+        raise ImportError("as_frame=True needs pandas (pip install pandas)") from exc
+    frame = pd.DataFrame(
+        {
+            "benchmark": bunch.benchmark,
+            "dataset": bunch.dataset,
+            "suite": bunch.suite,
+            "kernel": bunch.kernel,
+            "ir_file": bunch.ir_file,
+            "ir": bunch.ir,
+            "src": bunch.src,
+            **{name: bunch.grewe[:, i] for i, name in enumerate(DEVMAP_GREWE_NAMES)},
+            "runtime_cpu": bunch.runtime_cpu,
+            "runtime_gpu": bunch.runtime_gpu,
+            "target": bunch.target,
+        }
     )
-    bunch = Bunch(
-        data=obj(ir),
-        ir=obj(ir),
-        ir_file=obj(ir_file),
-        src=obj(src),
-        aux=aux,
-        aux_names=list(DEVMAP_AUX_NAMES),
-        grewe=grewe,
-        grewe_names=list(DEVMAP_GREWE_NAMES),
-        target=target,
-        target_names=np.asarray(["CPU", "GPU"], dtype=object),
-        runtime_cpu=runtime_cpu,
-        runtime_gpu=runtime_gpu,
-        benchmark=obj(benchmark),
-        dataset=obj(dataset),
-        suite=obj([_suite(b) for b in benchmark]),
-        kernel=kernel,
-        platform=platform,
-        DESCR=descr,
-    )
-    if as_frame:
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - pandas is a test extra
-            raise ImportError("as_frame=True needs pandas (pip install pandas)") from exc
-        frame = pd.DataFrame(
-            {
-                "benchmark": bunch.benchmark,
-                "dataset": bunch.dataset,
-                "suite": bunch.suite,
-                "kernel": bunch.kernel,
-                "ir_file": bunch.ir_file,
-                "ir": bunch.ir,
-                "src": bunch.src,
-                **{name: grewe[:, i] for i, name in enumerate(DEVMAP_GREWE_NAMES)},
-                "runtime_cpu": runtime_cpu,
-                "runtime_gpu": runtime_gpu,
-                "target": target,
-            }
-        )
-        bunch.frame = frame
-        bunch.data = frame["ir"]
-        bunch.target = frame["target"]
-    if return_X_y:
-        return bunch.data, bunch.target
-    return bunch
+    bunch.frame = frame
+    bunch.data = frame["ir"]
+    bunch.target = frame["target"]
 
 
 register(_spec_devmap())

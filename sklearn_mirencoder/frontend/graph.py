@@ -277,23 +277,175 @@ class GraphBuilder(Protocol):
         ...
 
 
-class _Nodes:
-    """Accumulates nodes; arrays are made once at the end."""
+class _Graph:
+    """A program graph as it is built: nodes and edges in lists (the arrays are made once, by
+    :meth:`finish`), the ``[external]`` root, and the module-level nodes and links that span
+    functions."""
 
-    __slots__ = ("kind", "text", "full", "func")
+    __slots__ = ("kind", "text", "full", "func", "src", "dst", "flow", "pos", "root", "global_nodes",
+                 "external_nodes", "entries", "returns", "call_sites")
 
     def __init__(self) -> None:
         self.kind: list[int] = []
         self.text: list[str] = []
         self.full: list[str] = []
         self.func: list[int] = []
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.flow: list[int] = []
+        self.pos: list[int] = []
+        self.root = self.add(EXTERNAL, "[external]", "[external]", -1)
+        self.global_nodes: dict[str, int] = {}  # module-level variables, created on first use
+        self.external_nodes: dict[str, int] = {}  # declared functions, created on first call
+        self.entries: dict[str, int] = {}  # defined function -> its first instruction
+        self.returns: dict[str, list[int]] = {}  # defined function -> its ret instructions
+        self.call_sites: list[tuple[int, str]] = []  # (call instruction, callee)
 
     def add(self, kind: int, text: str, full: str, func: int) -> int:
+        """A new node; its id."""
         self.kind.append(kind)
         self.text.append(text)
         self.full.append(full)
         self.func.append(func)
         return len(self.kind) - 1
+
+    def edge(self, s: int, d: int, f: int, p: int) -> None:
+        self.src.append(s)
+        self.dst.append(d)
+        self.flow.append(f)
+        self.pos.append(p)
+
+    def global_node(self, ref: str, ty: str) -> int:
+        """The node of module-level variable ``ref`` (created on first use)."""
+        node = self.global_nodes.get(ref)
+        if node is None:
+            node = self.add(VARIABLE, ty or "ptr", f"{ty or 'ptr'} {ref}", -1)
+            self.global_nodes[ref] = node
+        return node
+
+    def external_node(self, callee: str) -> int:
+        """The node of declared function ``callee`` (created on its first call)."""
+        ext = self.external_nodes.get(callee)
+        if ext is None:
+            ext = self.add(EXTERNAL, callee[1:].strip('"'), f"declare {callee}", -1)
+            self.external_nodes[callee] = ext
+        return ext
+
+    def link_calls(self, defined) -> None:
+        """Call edges: each call site to its callee's entry and the callee's returns back to it
+        (both ways to an external node for a declared callee); then the returns of every
+        defined function to the root."""
+        edge = self.edge
+        for site, callee in self.call_sites:
+            entry = self.entries.get(callee)
+            if entry is not None:
+                edge(site, entry, CALL, 0)
+                for r in self.returns.get(callee, ()):
+                    edge(r, site, CALL, 0)
+            else:
+                ext = self.external_node(callee)
+                edge(site, ext, CALL, 0)
+                edge(ext, site, CALL, 0)
+        for fn in defined:
+            for r in self.returns.get(fn.name, ()):
+                edge(r, self.root, CALL, 0)
+
+    def finish(self, name: str, function_names: tuple[str, ...], meta: dict) -> ProgramGraph:
+        """The :class:`ProgramGraph` of what was added."""
+        return ProgramGraph(
+            node_kind=np.asarray(self.kind, dtype=np.int8),
+            node_text=_object_array(self.text),
+            node_full_text=_object_array(self.full),
+            node_function=np.asarray(self.func, dtype=np.int32),
+            edge_index=np.asarray([self.src, self.dst], dtype=np.int64).reshape(2, -1),
+            edge_flow=np.asarray(self.flow, dtype=np.int8),
+            edge_position=np.asarray(self.pos, dtype=np.int32),
+            function_names=function_names,
+            name=name,
+            meta=meta,
+        )
+
+
+def _reachable_blocks(fn, name: str) -> list:
+    """The ``(name, instructions)`` blocks of ``fn`` reachable from its entry, in text order."""
+    index = {bname: k for k, (bname, _) in enumerate(fn.blocks)}
+    seen = [False] * len(fn.blocks)
+    stack = [0]
+    seen[0] = True
+    while stack:
+        k = stack.pop()
+        for s in fn.blocks[k][1][-1].successors:
+            t = index.get(s)
+            if t is None:
+                raise GraphError(f"branch to unknown block {s} in {fn.name}", sample=name)
+            if not seen[t]:
+                seen[t] = True
+                stack.append(t)
+    return [b for b, ok in zip(fn.blocks, seen) if ok]
+
+
+def _add_instructions(g: _Graph, fi: int, fn, blocks: list) -> tuple[dict[str, int], list[list[int]]]:
+    """The nodes of function ``fi``: its named arguments, and per block its instructions and
+    the variables they define (with their data edges).  Returns the local variables by name
+    and the instruction nodes of each block; records the function's entry and links it to the
+    root."""
+    add, edge = g.add, g.edge
+    locals_: dict[str, int] = {}
+    for aname, aty in fn.arguments:
+        if aname:
+            locals_[aname] = add(VARIABLE, aty, f"{aty} {aname}", fi)
+    inst_nodes: list[list[int]] = []
+    for _, insts in blocks:
+        ids = []
+        for inst in insts:
+            nid = add(INSTRUCTION, inst.opcode, inst.text, fi)
+            ids.append(nid)
+            if inst.result is not None:
+                var = add(VARIABLE, inst.type, f"{inst.type} {inst.result}", fi)
+                locals_[inst.result] = var
+                edge(nid, var, DATA, 0)
+        inst_nodes.append(ids)
+    g.entries[fn.name] = inst_nodes[0][0]
+    edge(g.root, inst_nodes[0][0], CALL, 0)
+    return locals_, inst_nodes
+
+
+def _add_flow(g: _Graph, fi: int, fn, blocks: list, locals_: dict[str, int], inst_nodes: list[list[int]]) -> None:
+    """The edges of function ``fi``: control flow within and between blocks, data flow from
+    each operand (a local, global or constant variable; constants are one node per type and
+    value in a function); records its returns and its call sites."""
+    edge = g.edge
+    first_inst = {bname: ids[0] for (bname, _), ids in zip(blocks, inst_nodes)}
+    rets = g.returns.setdefault(fn.name, [])
+    constants: dict[tuple[str, str], int] = {}
+    for (_, insts), ids in zip(blocks, inst_nodes):
+        for k, (inst, nid) in enumerate(zip(insts, ids)):
+            if k + 1 < len(ids):
+                edge(nid, ids[k + 1], CONTROL, 0)
+            for sp_, succ in enumerate(inst.successors):
+                edge(nid, first_inst[succ], CONTROL, sp_)
+            for op in inst.operands:
+                if op.kind == "local":
+                    v = locals_.get(op.ref)
+                    if v is None:  # a value defined only in an unreachable block
+                        continue
+                elif op.kind == "global":
+                    if op.ref == inst.callee:
+                        continue
+                    v = g.global_node(op.ref, op.type)
+                elif op.kind == "constant":
+                    key = (op.type, op.ref)
+                    v = constants.get(key)
+                    if v is None:
+                        v = g.add(CONSTANT, op.type, f"{op.type} {op.ref}", fi)
+                        constants[key] = v
+                else:  # metadata operands carry no data flow
+                    continue
+                edge(v, nid, DATA, op.position)
+            if inst.opcode == "ret":
+                rets.append(nid)
+            if inst.callee is not None and inst.callee[0] == "@":
+                g.call_sites.append((nid, inst.callee))
 
 
 class ProGraMLBuilder:
@@ -326,139 +478,20 @@ class ProGraMLBuilder:
         return self._build(module, name)
 
     def _build(self, module, name: str) -> ProgramGraph:
-        nodes = _Nodes()
-        src: list[int] = []
-        dst: list[int] = []
-        flow: list[int] = []
-        pos: list[int] = []
-
-        def edge(s: int, d: int, f: int, p: int) -> None:
-            src.append(s)
-            dst.append(d)
-            flow.append(f)
-            pos.append(p)
-
-        add_node = nodes.add
-
-        root = nodes.add(EXTERNAL, "[external]", "[external]", -1)
+        """The graph of a module read by :func:`~sklearn_mirencoder.frontend.irtext.read_module`:
+        each defined function's reachable blocks, their nodes, then their edges; then the calls
+        between functions."""
+        g = _Graph()
         defined = [f for f in module.functions if not f.is_declaration]
-        function_names = tuple(f.name for f in defined)
-        # module-level variables, created on first use
-        global_nodes: dict[str, int] = {}
-        external_nodes: dict[str, int] = {}
-        entries: dict[str, int] = {}
-        returns: dict[str, list[int]] = {}
-        call_sites: list[tuple[int, str]] = []
         unreachable_blocks = 0
-
-        def global_node(ref: str, ty: str) -> int:
-            node = global_nodes.get(ref)
-            if node is None:
-                node = nodes.add(VARIABLE, ty or "ptr", f"{ty or 'ptr'} {ref}", -1)
-                global_nodes[ref] = node
-            return node
-
         for fi, fn in enumerate(defined):
-            # reachable blocks, in text order
-            index = {bname: k for k, (bname, _) in enumerate(fn.blocks)}
-            seen = [False] * len(fn.blocks)
-            stack = [0]
-            seen[0] = True
-            while stack:
-                k = stack.pop()
-                for s in fn.blocks[k][1][-1].successors:
-                    t = index.get(s)
-                    if t is None:
-                        raise GraphError(f"branch to unknown block {s} in {fn.name}", sample=name)
-                    if not seen[t]:
-                        seen[t] = True
-                        stack.append(t)
-            blocks = [b for b, ok in zip(fn.blocks, seen) if ok]
+            blocks = _reachable_blocks(fn, name)
             unreachable_blocks += len(fn.blocks) - len(blocks)
-
-            # instruction nodes and the variables they define
-            locals_: dict[str, int] = {}
-            for aname, aty in fn.arguments:
-                if aname:
-                    locals_[aname] = nodes.add(VARIABLE, aty, f"{aty} {aname}", fi)
-            first_inst: dict[str, int] = {}
-            inst_nodes: list[list[int]] = []
-            for bname, insts in blocks:
-                ids = []
-                for inst in insts:
-                    nid = add_node(INSTRUCTION, inst.opcode, inst.text, fi)
-                    ids.append(nid)
-                    if inst.result is not None:
-                        var = add_node(VARIABLE, inst.type, f"{inst.type} {inst.result}", fi)
-                        locals_[inst.result] = var
-                        edge(nid, var, DATA, 0)
-                first_inst[bname] = ids[0]
-                inst_nodes.append(ids)
-            entries[fn.name] = inst_nodes[0][0]
-            edge(root, inst_nodes[0][0], CALL, 0)
-            rets = returns.setdefault(fn.name, [])
-
-            constants: dict[tuple[str, str], int] = {}
-            for (bname, insts), ids in zip(blocks, inst_nodes):
-                for k, (inst, nid) in enumerate(zip(insts, ids)):
-                    if k + 1 < len(ids):
-                        edge(nid, ids[k + 1], CONTROL, 0)
-                    for sp_, succ in enumerate(inst.successors):
-                        edge(nid, first_inst[succ], CONTROL, sp_)
-                    for op in inst.operands:
-                        if op.kind == "local":
-                            v = locals_.get(op.ref)
-                            if v is None:  # a value defined only in an unreachable block
-                                continue
-                        elif op.kind == "global":
-                            if op.ref == inst.callee:
-                                continue
-                            v = global_node(op.ref, op.type)
-                        elif op.kind == "constant":
-                            key = (op.type, op.ref)
-                            v = constants.get(key)
-                            if v is None:
-                                v = nodes.add(CONSTANT, op.type, f"{op.type} {op.ref}", fi)
-                                constants[key] = v
-                        else:  # metadata operands carry no data flow
-                            continue
-                        edge(v, nid, DATA, op.position)
-                    if inst.opcode == "ret":
-                        rets.append(nid)
-                    if inst.callee is not None and inst.callee[0] == "@":
-                        call_sites.append((nid, inst.callee))
-
-        for site, callee in call_sites:
-            entry = entries.get(callee)
-            if entry is not None:
-                edge(site, entry, CALL, 0)
-                for r in returns.get(callee, ()):
-                    edge(r, site, CALL, 0)
-            else:
-                ext = external_nodes.get(callee)
-                if ext is None:
-                    label = callee[1:].strip('"')
-                    ext = nodes.add(EXTERNAL, label, f"declare {callee}", -1)
-                    external_nodes[callee] = ext
-                edge(site, ext, CALL, 0)
-                edge(ext, site, CALL, 0)
-        for fn in defined:
-            for r in returns.get(fn.name, ()):
-                edge(r, root, CALL, 0)
-
-        graph = ProgramGraph(
-            node_kind=np.asarray(nodes.kind, dtype=np.int8),
-            node_text=_object_array(nodes.text),
-            node_full_text=_object_array(nodes.full),
-            node_function=np.asarray(nodes.func, dtype=np.int32),
-            edge_index=np.asarray([src, dst], dtype=np.int64).reshape(2, -1),
-            edge_flow=np.asarray(flow, dtype=np.int8),
-            edge_position=np.asarray(pos, dtype=np.int32),
-            function_names=function_names,
-            name=name,
-            meta={"builder": self.name, "unreachable_blocks": unreachable_blocks},
-        )
-        return graph
+            locals_, inst_nodes = _add_instructions(g, fi, fn, blocks)
+            _add_flow(g, fi, fn, blocks, locals_, inst_nodes)
+        g.link_calls(defined)
+        meta = {"builder": self.name, "unreachable_blocks": unreachable_blocks}
+        return g.finish(name, tuple(f.name for f in defined), meta)
 
 
 def _object_array(items: list[str]) -> np.ndarray:

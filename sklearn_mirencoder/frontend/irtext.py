@@ -367,15 +367,204 @@ def _is_type_before_fn(tokens: list[str], j: int) -> bool:
     return k < len(tokens) and tokens[k][0] in "%@" and k + 1 < len(tokens) and tokens[k + 1] == "("
 
 
-def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Instruction:
-    """Parse one (possibly multi-line, already joined) instruction.
+_FAST_MATH = frozenset("fast nnan ninf nsz arcp contract afn reassoc".split())
+_PREDICATES = frozenset(
+    "eq ne ugt uge ult ule sgt sge slt sle oeq ogt oge olt ole one ord ueq une uno true false".split()
+)
+_BINARY_OPS = frozenset(
+    "add sub mul udiv sdiv urem srem fadd fsub fmul fdiv frem shl lshr ashr and or xor".split()
+)
+_BINARY_FLAGS = frozenset("nuw nsw exact disjoint".split())
+_RMW_OPS = frozenset(
+    "xchg add sub and nand or xor max min umax umin fadd fsub fmax fmin fmaximum fminimum "
+    "uinc_wrap udec_wrap usub_cond usub_sat".split()
+)
 
-    ``typedefs`` maps named struct types (``%struct.S``) to their bodies, for the result
-    type of ``extractvalue``.
-    """
-    tokens = _tokens(text)
-    if not tokens:
-        raise IRTextError(f"empty instruction: {text!r}")
+#: What an operand parser returns: ``(operands, result type, successors, callee, i)``, ``i``
+#: the index of the first token after the opcode's keywords (for :func:`_result_type`).
+_Parsed = tuple[list[Operand], str, list[str], "str | None", int]
+
+
+def _call_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    ops, callee, rtype = _parse_call(tokens, i, opcode)
+    return ops, rtype, _successors(tokens), callee, i
+
+
+def _br_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    succ = _successors(tokens)
+    ops = [Operand(_classify(tokens[i + 1]), tokens[i + 1], tokens[i], 0)] if len(succ) == 2 else []
+    return ops, "", succ, None, i
+
+
+def _switch_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    te = _type_end(tokens, i)
+    ty = _join(tokens[i:te])
+    return [Operand(_classify(tokens[te]), tokens[te], ty, 0)], "", _successors(tokens), None, i
+
+
+def _phi_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """``phi [fast-math] <ty> [v0, %b0], [v1, %b1], ...``: the incoming values, in order."""
+    while tokens[i] in _FAST_MATH:
+        i += 1
+    te = _type_end(tokens, i)
+    rtype = _join(tokens[i:te])
+    ops: list[Operand] = []
+    n = len(tokens)
+    p = 0
+    k = te
+    while k < n:
+        if tokens[k] == "[":
+            close = _match(tokens, k)
+            inner = _split_top(tokens, k + 1, close - 1)
+            v = _value_of(inner[0], False, rtype)
+            if v is not None:
+                ops.append(Operand(v[0], v[1], rtype, p))
+            p += 1
+            k = close
+        else:
+            k += 1
+    return ops, rtype, [], None, i
+
+
+def _cast_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    while tokens[i] in ("nuw", "nsw", "nneg", "exact", "disjoint", "samesign") or tokens[i] in _FAST_MATH:
+        i += 1
+    to = len(tokens) - 1 - tokens[::-1].index("to")
+    ops = _typed_operands([tokens[i:to]])
+    return ops, _join(tokens[to + 1 : _type_end(tokens, to + 1)]), [], None, i
+
+
+def _load_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    while tokens[i] in ("atomic", "volatile"):
+        i += 1
+    pieces = _split_top(tokens, i)
+    return _typed_operands([_strip_ordering(pieces[1])]), _join(pieces[0]), [], None, i
+
+
+def _store_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    while tokens[i] in ("atomic", "volatile"):
+        i += 1
+    pieces = _split_top(tokens, i)
+    return _typed_operands([pieces[0], _strip_ordering(pieces[1])]), "", [], None, i
+
+
+def _alloca_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    while tokens[i] == "inalloca":
+        i += 1
+    pieces = _split_top(tokens, i)
+    rtype = next((_join(p) for p in pieces if p[0] == "addrspace"), "")
+    rtype = "ptr " + rtype if rtype else "ptr"
+    ops = _typed_operands([pieces[1]]) if len(pieces) > 1 and pieces[1][0] not in ("align", "addrspace") else []
+    return ops, rtype, [], None, i
+
+
+def _gep_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    while tokens[i] in ("inbounds", "nuw", "nusw", "inrange"):
+        i += 1
+    return _typed_operands(_split_top(tokens, i)[1:]), "", [], None, i
+
+
+def _aggregate_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """``extractvalue`` (one value) and ``insertvalue`` (two), then the indices."""
+    nvals = 1 if opcode == "extractvalue" else 2
+    return _typed_operands(_split_top(tokens, i)[:nvals]), "", [], None, i
+
+
+def _atomic_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """``atomicrmw`` and ``cmpxchg``: the typed pieces without orderings and alignment."""
+    while tokens[i] in ("volatile", "weak") or (opcode == "atomicrmw" and tokens[i] in _RMW_OPS):
+        i += 1
+    pieces = [_strip_ordering(p) for p in _split_top(tokens, i) if p and p[0] != "align"]
+    return _typed_operands(pieces), "", [], None, i
+
+
+def _landingpad_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """``landingpad <ty> [cleanup] (catch|filter) <typed value>...``: one operand per clause."""
+    te = _type_end(tokens, i)
+    rtype = _join(tokens[i:te])
+    ops: list[Operand] = []
+    n = len(tokens)
+    k = te
+    p = 0
+    while k < n:
+        if tokens[k] in ("catch", "filter"):
+            e = k + 1
+            while e < n and tokens[e] not in ("catch", "filter", "cleanup"):
+                e += 1
+            ops.extend(_typed_operands([tokens[k + 1 : e]], p))
+            p += 1
+            k = e
+        else:
+            k += 1
+    return ops, rtype, [], None, i
+
+
+def _plain_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """Typed operands after optional fast-math flags or a predicate (``ret``, ``select``,
+    ``icmp``, ``fcmp``, the vector operations, ...); ``void`` is not an operand."""
+    n = len(tokens)
+    while i < n and (tokens[i] in _FAST_MATH or tokens[i] in _PREDICATES or tokens[i] == "samesign"):
+        i += 1
+    pieces = _split_top(tokens, i)
+    if opcode == "fence":
+        pieces = []
+    elif opcode == "va_arg":
+        pieces = pieces[:1]
+    ops = [o for o in _typed_operands(pieces) if not (o.kind == "constant" and o.ref == "void")]
+    if opcode == "ret" and tokens[i:] == ["void"]:
+        ops = []
+    return ops, "", [], None, i
+
+
+def _binary_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    n = len(tokens)
+    while i < n and (tokens[i] in _BINARY_FLAGS or tokens[i] in _FAST_MATH):
+        i += 1
+    return _typed_operands(_split_top(tokens, i)), "", [], None, i
+
+
+def _other_operands(tokens: list[str], i: int, opcode: str) -> _Parsed:
+    """indirectbr, catchswitch, catchpad, cleanuppad, catchret, cleanupret and anything newer:
+    every identifier that is not a label is a value operand, in text order."""
+    succ = _successors(tokens)
+    labels = set(succ)
+    ops: list[Operand] = []
+    p = 0
+    for k in range(i, len(tokens)):
+        t = tokens[k]
+        if t[0] in "%@" and t not in labels and not (k > 0 and tokens[k - 1] == "label"):
+            ops.append(Operand(_classify(t), t, "", p))
+            p += 1
+    return ops, "", succ, None, i
+
+
+#: The operand parser of each opcode; :func:`_other_operands` for the rest.
+_OPERAND_PARSERS = {
+    **dict.fromkeys(("call", "invoke", "callbr"), _call_operands),
+    "br": _br_operands,
+    "switch": _switch_operands,
+    "phi": _phi_operands,
+    **dict.fromkeys(_CAST_OPS, _cast_operands),
+    "load": _load_operands,
+    "store": _store_operands,
+    "alloca": _alloca_operands,
+    "getelementptr": _gep_operands,
+    **dict.fromkeys(("extractvalue", "insertvalue"), _aggregate_operands),
+    **dict.fromkeys(("atomicrmw", "cmpxchg"), _atomic_operands),
+    "landingpad": _landingpad_operands,
+    **dict.fromkeys(
+        ("ret", "unreachable", "fence", "resume", "va_arg", "freeze", "fneg", "select", "extractelement",
+         "insertelement", "shufflevector", "icmp", "fcmp"),
+        _plain_operands,
+    ),
+    **dict.fromkeys(_BINARY_OPS, _binary_operands),
+}
+
+
+def _instruction_head(text: str, tokens: list[str]) -> tuple[list[str], str | None, str, int]:
+    """``(tokens, result, opcode, i)``: the tokens without trailing metadata attachments and
+    attribute group references, the result name (``None`` without one), the opcode (after
+    ``tail``/``musttail``/``notail``), and the index of the token after it."""
     result = None
     i = 0
     if len(tokens) > 2 and tokens[1] == "=" and tokens[0][0] == "%":
@@ -395,124 +584,20 @@ def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Inst
     if opcode in ("tail", "musttail", "notail"):
         i += 1
         opcode = tokens[i]
-    i += 1
-    n = len(tokens)
-    ops: list[Operand] = []
-    callee = None
-    rtype = ""
-    succ: list[str] = []
-    if opcode in ("call", "invoke", "callbr"):
-        ops, callee, rtype = _parse_call(tokens, i, opcode)
-        succ = _successors(tokens)
-    elif opcode == "br":
-        succ = _successors(tokens)
-        if len(succ) == 2:
-            ops = [Operand(_classify(tokens[i + 1]), tokens[i + 1], tokens[i], 0)]
-    elif opcode == "switch":
-        te = _type_end(tokens, i)
-        ty = _join(tokens[i:te])
-        ops = [Operand(_classify(tokens[te]), tokens[te], ty, 0)]
-        succ = _successors(tokens)
-    elif opcode == "phi":
-        while tokens[i] in _FAST_MATH:
-            i += 1
-        te = _type_end(tokens, i)
-        rtype = _join(tokens[i:te])
-        p = 0
-        k = te
-        while k < n:
-            if tokens[k] == "[":
-                close = _match(tokens, k)
-                inner = _split_top(tokens, k + 1, close - 1)
-                v = _value_of(inner[0], False, rtype)
-                if v is not None:
-                    ops.append(Operand(v[0], v[1], rtype, p))
-                p += 1
-                k = close
-            else:
-                k += 1
-    elif opcode in _CAST_OPS:
-        while tokens[i] in ("nuw", "nsw", "nneg", "exact", "disjoint", "samesign") or tokens[i] in _FAST_MATH:
-            i += 1
-        to = len(tokens) - 1 - tokens[::-1].index("to")
-        ops = _typed_operands([tokens[i:to]])
-        rtype = _join(tokens[to + 1 : _type_end(tokens, to + 1)])
-    elif opcode == "load":
-        while tokens[i] in ("atomic", "volatile"):
-            i += 1
-        pieces = _split_top(tokens, i)
-        rtype = _join(pieces[0])
-        ops = _typed_operands([_strip_ordering(pieces[1])])
-    elif opcode == "store":
-        while tokens[i] in ("atomic", "volatile"):
-            i += 1
-        pieces = _split_top(tokens, i)
-        ops = _typed_operands([pieces[0], _strip_ordering(pieces[1])])
-    elif opcode == "alloca":
-        while tokens[i] == "inalloca":
-            i += 1
-        pieces = _split_top(tokens, i)
-        rtype = next((_join(p) for p in pieces if p[0] == "addrspace"), "")
-        rtype = "ptr " + rtype if rtype else "ptr"
-        if len(pieces) > 1 and pieces[1][0] not in ("align", "addrspace"):
-            ops = _typed_operands([pieces[1]])
-    elif opcode == "getelementptr":
-        while tokens[i] in ("inbounds", "nuw", "nusw", "inrange"):
-            i += 1
-        pieces = _split_top(tokens, i)
-        ops = _typed_operands(pieces[1:])
-    elif opcode in ("extractvalue", "insertvalue"):
-        pieces = _split_top(tokens, i)
-        nvals = 1 if opcode == "extractvalue" else 2
-        ops = _typed_operands(pieces[:nvals])
-    elif opcode in ("atomicrmw", "cmpxchg"):
-        while tokens[i] in ("volatile", "weak") or (opcode == "atomicrmw" and tokens[i] in _RMW_OPS):
-            i += 1
-        pieces = _split_top(tokens, i)
-        pieces = [_strip_ordering(p) for p in pieces if p and p[0] != "align"]
-        ops = _typed_operands(pieces)
-    elif opcode == "landingpad":
-        te = _type_end(tokens, i)
-        rtype = _join(tokens[i:te])
-        k = te
-        p = 0
-        while k < n:
-            if tokens[k] in ("catch", "filter"):
-                e = k + 1
-                while e < n and tokens[e] not in ("catch", "filter", "cleanup"):
-                    e += 1
-                ops.extend(_typed_operands([tokens[k + 1 : e]], p))
-                p += 1
-                k = e
-            else:
-                k += 1
-    elif opcode in ("ret", "unreachable", "fence", "resume", "va_arg", "freeze", "fneg", "select",
-                    "extractelement", "insertelement", "shufflevector", "icmp", "fcmp"):
-        while i < n and (tokens[i] in _FAST_MATH or tokens[i] in _PREDICATES or tokens[i] == "samesign"):
-            i += 1
-        pieces = _split_top(tokens, i)
-        if opcode == "fence":
-            pieces = []
-        elif opcode == "va_arg":
-            pieces = pieces[:1]
-        ops = [o for o in _typed_operands(pieces) if not (o.kind == "constant" and o.ref == "void")]
-        if opcode == "ret" and tokens[i:] == ["void"]:
-            ops = []
-    elif opcode in _BINARY_OPS:
-        while i < n and (tokens[i] in _BINARY_FLAGS or tokens[i] in _FAST_MATH):
-            i += 1
-        ops = _typed_operands(_split_top(tokens, i))
-    else:
-        # indirectbr, catchswitch, catchpad, cleanuppad, catchret, cleanupret and anything newer:
-        # every identifier that is not a label is a value operand, in text order.
-        succ = _successors(tokens)
-        labels = set(succ)
-        p = 0
-        for k in range(i, n):
-            t = tokens[k]
-            if t[0] in "%@" and t not in labels and not (k > 0 and tokens[k - 1] == "label"):
-                ops.append(Operand(_classify(t), t, "", p))
-                p += 1
+    return tokens, result, opcode, i + 1
+
+
+def parse_instruction(text: str, typedefs: dict[str, str] | None = None) -> Instruction:
+    """Parse one (possibly multi-line, already joined) instruction.
+
+    ``typedefs`` maps named struct types (``%struct.S``) to their bodies, for the result
+    type of ``extractvalue``.
+    """
+    tokens = _tokens(text)
+    if not tokens:
+        raise IRTextError(f"empty instruction: {text!r}")
+    tokens, result, opcode, i = _instruction_head(text, tokens)
+    ops, rtype, succ, callee, i = _OPERAND_PARSERS.get(opcode, _other_operands)(tokens, i, opcode)
     if not rtype and result is not None:
         rtype = _result_type(opcode, ops, tokens, i, typedefs)
     if ", !" in text or " #" in text:  # the node text keeps no metadata or attribute references
@@ -659,19 +744,6 @@ def _result_type(opcode: str, ops: list[Operand], tokens: list[str], i: int, typ
         return next((o.type for o in ops if o.type.startswith("<")), "ptr")
     return ops[0].type if ops else ""
 
-
-_FAST_MATH = frozenset("fast nnan ninf nsz arcp contract afn reassoc".split())
-_PREDICATES = frozenset(
-    "eq ne ugt uge ult ule sgt sge slt sle oeq ogt oge olt ole one ord ueq une uno true false".split()
-)
-_BINARY_OPS = frozenset(
-    "add sub mul udiv sdiv urem srem fadd fsub fmul fdiv frem shl lshr ashr and or xor".split()
-)
-_BINARY_FLAGS = frozenset("nuw nsw exact disjoint".split())
-_RMW_OPS = frozenset(
-    "xchg add sub and nand or xor max min umax umin fadd fsub fmax fmin fmaximum fminimum "
-    "uinc_wrap udec_wrap usub_cond usub_sat".split()
-)
 
 _ATTACHMENTS = re.compile(r",\s*![-\w.]+\s+!(?:\d+|\{[^}]*\})|\s#\d+\b")
 _DEFINE = re.compile(r"^(define|declare)\b")
