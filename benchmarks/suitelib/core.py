@@ -13,6 +13,10 @@ with the project's front end; a program the front end cannot handle keeps its pl
 ``ir=None`` and its typed error's message in ``failure``.  It raises :class:`TaskUnavailable`
 (with a reason) when the data is absent.
 
+Optional ``meta`` keys the feature sets read: ``"ir2vec_input"`` (program id -> the text IR2Vec
+should read instead of the canonical IR, e.g. a dataset's own older IR that IR2Vec's LLVM
+accepts; see ``features.py``).
+
 ``features`` maps a feature-set name to a matrix with one row per ``task.programs`` (same
 order); a program a feature set could not describe has a row of NaN.  ``evaluate`` uses the
 same folds and heads for every feature set, evaluates only the rows whose program every
