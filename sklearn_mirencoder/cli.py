@@ -226,7 +226,10 @@ def _cmd_embed(args) -> int:
         errors=args.errors,
         verbose=not args.quiet,
         local_files_only=args.offline,
+        confine_includes=args.confine_includes,
     )
+    if args.level == "function":
+        return _embed_functions(est, files, out, args)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FailedProgramsWarning)
@@ -239,6 +242,39 @@ def _cmd_embed(args) -> int:
         print(f"\nFAILED {failure.error}: {failure.message}", file=sys.stderr)
     if not args.quiet or est.failures_:
         print(f"{len(files)} programs -> {out} ({matrix.shape[0]} x {matrix.shape[1]}, {est.modality}); "
+              f"{len(est.failures_)} failed (rows of NaN)", file=sys.stderr)
+    return 1 if est.failures_ else 0
+
+
+def _embed_functions(est, files: list[str], out: Path, args) -> int:
+    """``embed --level function``: one row per function, with its program, name, demangled
+    name and kind, to .csv or .parquet."""
+    import os
+
+    if out.suffix.lower() == ".npy":
+        print("error: --level function writes the program and function of each row: use .csv or .parquet",
+              file=sys.stderr)
+        return 2
+    try:
+        frame = est.fit(None).transform_functions(files, functions=args.functions)
+    except (MIREncoderError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    frame = frame.reset_index(drop=True).rename(columns={"program": "file"})
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    try:
+        if out.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False, float_format="%.9g")
+        else:
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    for failure in est.failures_:
+        print(f"\nFAILED {failure.error}: {failure.message}", file=sys.stderr)
+    if not args.quiet or est.failures_:
+        print(f"{len(files)} programs -> {out} ({len(frame)} function rows, {est.modality}); "
               f"{len(est.failures_)} failed (rows of NaN)", file=sys.stderr)
     return 1 if est.failures_ else 0
 
@@ -300,6 +336,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="output file: .npy (matrix, rows in the order of FILES), .csv or .parquet (with a file column)")
     _add_model_args(p)
     p.add_argument("--modality", choices=("both", "text", "graph"), default="both", help="features (default both)")
+    p.add_argument("--level", choices=("program", "function"), default="program",
+                   help="one row per program (default) or per function, with its program, name and kind")
+    p.add_argument("--functions", default="all",
+                   help="with --level function: all (default), kernels, kernel, main, or a function's IR name")
+    p.add_argument("--confine-includes", action="store_true",
+                   help="let programs #include only their own folder, the shipped and the standard headers")
     _add_compile_args(p)
     p.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers: the front end, and the model on a CPU (default 1)")
     p.add_argument("--errors", choices=("raise", "nan"), default="raise",

@@ -72,20 +72,21 @@ import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from .cache import ProgramCache
 from .embedding.batching import Batcher
 from .embedding.collect import Collector
 from .embedding.encoding import EncoderSpec
 from .embedding.frontend_stage import WorkerCrashError, run_frontend
+from .embedding.functions import check_function_param, check_functions_rule, function_table, list_sample_functions, view_id
 from .embedding.inputs import MAX_SOURCE_BYTES as _MAX_SOURCE_BYTES
 from .embedding.inputs import RAISE_HINT, as_program_list, read_samples
 from .embedding.keys import CompileSettings, compile_settings, graph_builder_id, key_samples
 from .embedding.lookup import look_up
 from .embedding.record import CallRecord, ProgramFailure
 from .embedding.worker import WorkerContext
-from .errors import InputError, MIREncoderError, ModelLoadError
+from .errors import FrontendError, InputError, MIREncoderError, ModelLoadError
 from .frontend.compile import normalize_language
 from .model.hub import ModelSource, resolve_model, weights_digest
 from .model.loading import load_config, load_model
@@ -232,6 +233,24 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         :mod:`~sklearn_mirencoder.frontend.graph` (checked per program: a violation is that sample's
         :class:`~sklearn_mirencoder.errors.GraphError`); weights pre-trained on its graphs
         make the most of it.  Part of the cache key.
+    function : None or str, default=None
+        Which part of each program is embedded.  ``None``: the whole program.  ``"kernel"``:
+        its only kernel (OpenCL ``__kernel``, CUDA ``__global__``, OpenMP offloading entry;
+        a program with none or several fails with
+        :class:`~sklearn_mirencoder.errors.FrontendError` listing them); ``"main"``: its
+        ``main``; any other string: the function of that IR symbol (mangled for C++ and
+        CUDA).  The function is embedded as a module of its own: its definition, what it
+        calls and the globals they use (see :mod:`~sklearn_mirencoder.frontend.functions`).
+        One row per sample either way; :meth:`transform_functions` gives one row per
+        function.  Part of the cache key.
+    confine_includes : bool, default=False
+        Let a program ``#include`` only files under its own folder (``input="filename"``),
+        the headers shipped with the package and the system's standard headers; any other
+        file fails the sample with
+        :class:`~sklearn_mirencoder.errors.IncludeRefusedError` naming it.  ``False``
+        (default) lets a program read any file the process can read, and its content goes
+        into the IR and the embedding: set it for code you did not write (see
+        ``docs/failures.md``).
     encode_in : {"auto", "parent", "workers"}, default="auto"
         Where programs go through the model.  ``"parent"``: in the calling process, in
         batches of ``batch_size``, on ``device``, while the workers compile the next
@@ -329,6 +348,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         timeout=60.0,
         max_source_bytes=_MAX_SOURCE_BYTES,
         graph_builder=None,
+        function=None,
+        confine_includes=False,
         n_jobs=None,
         encode_in="auto",
         batch_size=16,
@@ -349,6 +370,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self.timeout = timeout
         self.max_source_bytes = max_source_bytes
         self.graph_builder = graph_builder
+        self.function = function
+        self.confine_includes = confine_includes
         self.n_jobs = n_jobs
         self.encode_in = encode_in
         self.batch_size = batch_size
@@ -450,14 +473,16 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             # 1. read (a sample that cannot be read is recorded, or raised)
             samples = record.readable(self._read(items))
             # 2. key: duplicates form one group, computed once
-            settings = compile_settings(samples, self.compiler, self.opt_flags, self.extra_flags)
+            settings = compile_settings(samples, self.compiler, self.opt_flags, self.extra_flags, self.confine_includes)
             groups = key_samples(
                 samples, settings, weights=rt.digest, modality=self.modality,
-                graph_builder=builder_id if self.modality != "text" else None,  # text vectors do not use it
+                # text vectors do not use the graph builder; both use the function selected
+                graph_builder=view_id(builder_id if self.modality != "text" else None, self.function),
             )
             record.stats["duplicates"] = len(samples) - len(groups)
             # 3. look up the caches; what they miss becomes a task
-            tasks = look_up(groups, cache, record, dim=dim, graph_builder=builder_id)
+            view = view_id(builder_id, self.function)
+            tasks = look_up(groups, cache, record, dim=dim, graph_builder=view)
             if tasks:
                 # 4. front end, in workers or here with clang ahead
                 results = run_frontend(
@@ -466,7 +491,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                 # 5. route each result; 6. batch and encode
                 batcher = Batcher(rt.model, self.modality, self.batch_size)
                 with contextlib.closing(results):  # closed at once when an error is raised
-                    Collector(groups, batcher, cache, record, graph_builder=builder_id).collect(results)
+                    Collector(groups, batcher, cache, record, graph_builder=view).collect(results)
         # 7. record
         self.failures_, self.transform_stats_, self.truncated_ = record.finish(time.perf_counter() - t0)
         if self.failures_:
@@ -476,6 +501,62 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
 
             print(record.summary(), file=sys.stderr)
         return record.out
+
+    def transform_functions(self, X, *, functions="all"):
+        """Embed each function of each program of ``X``: one row per (sample, function).
+
+        A function's vector is the model's vector of its own module: its definition, what
+        it calls and the globals they use (:mod:`~sklearn_mirencoder.frontend.functions`);
+        ``transform`` with ``function=<its name>`` gives the same vector.  The front end,
+        workers, caches, device and ``errors`` are this transformer's.
+
+        Parameters
+        ----------
+        X : sequence of str, bytes, paths or file objects
+            As for :meth:`transform`.
+        functions : str or sequence of str, default="all"
+            ``"all"`` every function definition, ``"kernels"`` every kernel, ``"kernel"`` the
+            only kernel, ``"main"``, or function names (IR symbols).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (``sample``: the row of ``X``, ``function``: the IR symbol), in sample
+            then module order; columns ``program`` (the path, or None for content),
+            ``function``, ``demangled`` (by ``c++filt`` when present), ``kind``
+            (``"kernel"`` or ``"function"``), then :meth:`get_feature_names_out`.  With
+            ``errors="nan"`` a sample that fails keeps one row (function None) of NaN and an
+            entry in :attr:`failures_`; a program with no selected function has no row.
+
+        Raises
+        ------
+        FrontendError
+            (``errors="raise"``) naming the failing sample.
+        """
+        t0 = time.perf_counter()
+        self._check_params()
+        check_functions_rule(functions)
+        items = as_program_list(X)
+        rt = self._load()
+        record = CallRecord(len(items), 0, raising=self.errors == "raise")
+        samples = record.readable(self._read(items))
+        settings = compile_settings(samples, self.compiler, self.opt_flags, self.extra_flags, self.confine_includes)
+        listing = list_sample_functions(samples, self._worker_context(rt, settings, None), functions, record,
+                                        n_jobs=self.n_jobs)
+        owners = [(s, name) for s in samples if listing[s.index] for (name, _, _) in listing[s.index]]
+        inner = clone(self).set_params(input="content", language="llvm-ir", function=None, errors="nan")
+        texts = [text for s in samples if listing[s.index] for (_, _, text) in listing[s.index]]
+        Z = inner.fit().transform(texts) if texts else np.zeros((0, int(rt.model.config.output_dim(self.modality))))
+        for failure in getattr(inner, "failures_", []):  # a function module the model could not take
+            sample, name = owners[failure.index]
+            record.failed([sample], FrontendError(f"function {name!r}: {failure.message}", sample=sample.name))
+        programs = [os.fspath(x) if self.input == "filename" and isinstance(x, (str, os.PathLike)) else None
+                    for x in items]
+        frame = function_table(programs, listing, Z, self.get_feature_names_out())
+        self.failures_, self.transform_stats_, self.truncated_ = record.finish(time.perf_counter() - t0)
+        if self.failures_:
+            warnings.warn(record.warning(), FailedProgramsWarning, stacklevel=2)
+        return frame
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``mir_text0..``, ``mir_graph0..``, ``mir_fused0..``.
@@ -548,6 +629,9 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"revision must be a string or None, got {self.revision!r}")
         if not isinstance(self.device, str):
             raise ValueError(f"device must be a string such as 'cpu' or 'cuda', got {self.device!r}")
+        check_function_param(self.function)
+        if not isinstance(self.confine_includes, (bool, np.bool_)):
+            raise ValueError(f"confine_includes must be True or False, got {self.confine_includes!r}")
     def _read(self, items: list) -> list:
         """Stage 1 for every item: :class:`~sklearn_mirencoder.embedding.inputs.Sample` s, or
         the errors of the samples that cannot be read."""
@@ -565,7 +649,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         return WorkerContext(
             rt.model.tokenizer, rt.model.config, settings.compiler,
             settings.opt_flags if self.opt_flags is not None else None, settings.extra_flags, self.timeout,
-            self.max_source_bytes, encoder, builder,
+            self.max_source_bytes, encoder, builder, function=self.function,
+            confine_includes=bool(self.confine_includes),
         )
 
     def _builder(self):

@@ -28,14 +28,17 @@ class CompileSettings(NamedTuple):
     opt_flags: tuple[str, ...]
     """The optimisation flags, the default ones when ``opt_flags=None``."""
     extra_flags: tuple[str, ...]
+    confine_includes: bool = False
+    """Whether includes are confined (part of a compiled program's key: a confined call
+    must not be served IR an unconfined one compiled)."""
 
 
-def compile_settings(samples: Sequence[Sample], compiler, opt_flags, extra_flags) -> CompileSettings:
+def compile_settings(samples: Sequence[Sample], compiler, opt_flags, extra_flags, confine_includes=False) -> CompileSettings:
     """The settings for ``samples``: ``compiler`` found (:func:`~sklearn_mirencoder.frontend.
     compile.find_compiler`, which raises when there is none) only if one of them needs it."""
     found = find_compiler(compiler) if any(s.compiled for s in samples) else None
     opt = tuple(DEFAULT_OPT_FLAGS) if opt_flags is None else tuple(opt_flags)
-    return CompileSettings(found, opt, tuple(extra_flags))
+    return CompileSettings(found, opt, tuple(extra_flags), bool(confine_includes))
 
 
 def graph_builder_id(builder) -> str | None:
@@ -67,6 +70,8 @@ def key_samples(
     the graph counts (not for ``modality="text"``), else ``None``.
     """
     flags = [*settings.opt_flags, "\x00", *settings.extra_flags]
+    if settings.confine_includes:
+        flags.append("\x00confine-includes")
     groups: OrderedDict[str, list[Sample]] = OrderedDict()
     for s in samples:
         s.pkey = program_key(

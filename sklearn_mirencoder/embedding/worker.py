@@ -45,7 +45,8 @@ class WorkerContext:
 
     def __init__(
         self, tokenizer, config, compiler, opt_flags, extra_flags, timeout, max_source_bytes=MAX_SOURCE_BYTES,
-        encoder: EncoderSpec | None = None, graph_builder=None,
+        encoder: EncoderSpec | None = None, graph_builder=None, *, function: str | None = None,
+        confine_includes: bool = False,
     ):
         self.tokenizer_json = tokenizer.to_str()
         self.tokenizer_sha = hashlib.sha256(self.tokenizer_json.encode()).hexdigest()
@@ -58,6 +59,8 @@ class WorkerContext:
         self.max_source_bytes = max_source_bytes
         self.encoder = encoder  # encode in the worker too
         self.graph_builder = graph_builder  # None (ProGraML) or a builder instance
+        self.function = function  # None (the program) or the function to embed
+        self.confine_includes = confine_includes
 
     def __sizeof__(self) -> int:  # dask scatters arguments above 1 kB once per call
         return len(self.tokenizer_json) + 1024
@@ -92,10 +95,11 @@ def compile_task(task: Task, ctx: WorkerContext):
         timeout=ctx.timeout,
         max_source_bytes=ctx.max_source_bytes,
         source_dir=task.source_dir,
+        confine_includes=ctx.confine_includes,
     )
 
 
-def _task_ir(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | None):
+def task_ir(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | None):
     """The task's :class:`~sklearn_mirencoder.frontend.ir.IRModule`: from the cached IR,
     from clang, or read from LLVM IR or bitcode."""
     from ..frontend.ir import IRModule, ir_from_compile_result, to_ir
@@ -119,18 +123,48 @@ def frontend_task(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | 
     payload an :class:`~sklearn_mirencoder.model.featurize.EncodedProgram`, or its vector (a
     float32 array) when encoded here -- or ``("error", exception)``.
     """
+    outcome = guarded(task, lambda: _featurize(task, ctx, compiled))
+    if outcome[0] == "error":
+        return outcome
+    encoded, new_ir, cut = outcome[1]
+    if ctx.encoder is None:
+        return ("ok", encoded, new_ir, cut)
+    # not the sample's problem if this fails (unloadable weights, memory): it propagates
+    return ("ok", embed(worker_model(ctx.encoder), [encoded], ctx.encoder.modality)[0], new_ir, cut)
+
+
+def _featurize(task: Task, ctx: WorkerContext, compiled):
+    """IR, then (the selected function's module,) graph, tokens and the model's inputs."""
     from ..frontend import program_from_ir
     from ..model.featurize import encode_program
+    from .functions import select_function_module
 
+    ir = task_ir(task, ctx, compiled)
+    new_ir = ir.text if task.ir_text is None else None
+    ir = select_function_module(ir, ctx.function)
+    # the IR is normalised once, for the words and the token ids
+    program = program_from_ir(ir, tokenizer=ctx.tokenizer, graph_builder=ctx.graph_builder)
+    config = types.SimpleNamespace(**ctx.config)
+    encoded = encode_program(program, ctx.tokenizer, config, name=task.name, token_ids=program.token_ids)
+    n_tok = len(encoded.token_ids)
+    cut = (text_coverage(n_tok, config) < n_tok, encoded.num_nodes_total > len(encoded.node_kind))
+    return encoded, new_ir, cut
+
+
+def functions_task(task: Task, ctx: WorkerContext, functions) -> tuple:
+    """A worker's job for ``MIRTransformer.transform_functions``: one sample's IR, then the
+    ``(name, kind, module text)`` of the functions ``functions`` selects (see
+    :func:`~.functions.sample_functions`); ``("ok", list)`` or ``("error", exception)``."""
+    from .functions import sample_functions
+
+    return guarded(task, lambda: sample_functions(task_ir(task, ctx, None), functions))
+
+
+def guarded(task: Task, work: Callable[[], Any]) -> tuple:
+    """``("ok", work())``, or ``("error", exception)`` for a problem of the sample; a bug
+    (any other exception) costs that one sample too, as a FrontendError saying so."""
     try:
-        ir = _task_ir(task, ctx, compiled)
-        new_ir = ir.text if task.ir_text is None else None
-        # the IR is normalised once, for the words and the token ids
-        program = program_from_ir(ir, tokenizer=ctx.tokenizer, graph_builder=ctx.graph_builder)
-        config = types.SimpleNamespace(**ctx.config)
-        encoded = encode_program(program, ctx.tokenizer, config, name=task.name, token_ids=program.token_ids)
-        n_tok = len(encoded.token_ids)
-        cut = (text_coverage(n_tok, config) < n_tok, encoded.num_nodes_total > len(encoded.node_kind))
+        return ("ok", work())
     except MIREncoderError as exc:
         return ("error", exc)
     except Exception as exc:  # a bug must cost one sample, and say so
@@ -142,7 +176,3 @@ def frontend_task(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | 
                 sample=task.name,
             ),
         )
-    if ctx.encoder is None:
-        return ("ok", encoded, new_ir, cut)
-    # not the sample's problem if this fails (unloadable weights, memory): it propagates
-    return ("ok", embed(worker_model(ctx.encoder), [encoded], ctx.encoder.modality)[0], new_ir, cut)

@@ -77,6 +77,7 @@ folder (no pickle).  Loading is strict.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -274,6 +275,24 @@ class GraphEncoder(nn.Module):
 # ----------------------------------------------------------------------------------------
 # the model
 # ----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _one_cpu_thread(device: torch.device):
+    """Run torch on one CPU thread inside the block.  The graph encoder's small matrix
+    products (a few nodes by ``hidden``) round differently on one thread and on two (up
+    to 6e-8 on a 5-node graph, seen with 2 cores), so a worker on one thread and the parent
+    on two would disagree; on one thread they agree, and the graph part is about 2% of the
+    model's work (``docs/model-profile.md``)."""
+    if device.type != "cpu" or torch.get_num_threads() == 1:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -480,7 +499,8 @@ class MIREncoder(nn.Module):
                 )
                 parts.append(text)
             if modality in ("graph", "both"):
-                graph = self.graph_vectors(batch)
+                with _one_cpu_thread(self.device):
+                    graph = self.graph_vectors(batch)
                 parts.append(graph)
             if modality == "both":
                 # row by row: as a (1, H) product a program's fused vector is bitwise the same
