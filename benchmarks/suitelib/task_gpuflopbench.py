@@ -19,8 +19,9 @@ modules that compiled if they define the dominant kernel; otherwise it fails wit
 error.  ``TaskData.meta["how"]`` says which happened per target and ``notes`` counts them.
 
 Cache: one JSON file per target under ``<cache_dir>/gpuflopbench-ir/``, keyed by the
-sources' bytes (every compiled file), the mapped flags (data folder replaced by a
-placeholder), the target's language, the package version and the clang version; uncached
+sources' bytes (every compiled file), :data:`BUILD_RULES`, the mapped flags (data folder replaced by a
+placeholder), the target's language, the package version, the clang version and the
+headers the front end ships (``_data/include/cuda`` and ``omp``); uncached
 targets compile in ``joblib`` workers (``n_jobs=2``, each at ``nice`` 10).
 
 Protocols (one score per seed, from the pooled out-of-fold predictions)
@@ -60,6 +61,8 @@ NAME = "gpuflopbench"
 _BENCH_DIR = Path(__file__).resolve().parents[1]
 _REPO = _BENCH_DIR.parent
 N_JOBS = 2
+#: Bump when build_target's rules change: part of the IR cache key.
+BUILD_RULES = "2"
 QUICK_BENCHMARKS = 60  # benchmarks (CUDA and OpenMP targets each) in quick mode
 SETTINGS = ("grouped", "grouped/log_ai", "transfer", "transfer/log_ai")
 
@@ -141,11 +144,27 @@ def _link(texts: list[str]) -> str:
     return str(main)
 
 
+def _compile_unit(u, rel: str) -> str:
+    """Canonical IR of one source file; a file that is not UTF-8 (a Latin-1 (c) in a comment:
+    10 targets) is read as Latin-1 and compiled from its text, in its own folder."""
+    from sklearn_mirencoder.errors import InputError
+    from sklearn_mirencoder.frontend.ir import load_file, to_ir
+
+    try:
+        return load_file(u.path, language=u.language, extra_flags=u.flags, name=rel).text
+    except InputError as exc:
+        if "not valid UTF-8" not in str(exc):
+            raise
+    text = Path(u.path).read_bytes().decode("latin-1")
+    return to_ir(text, language=u.language, extra_flags=u.flags, name=rel,
+                 source_dir=str(Path(u.path).resolve().parent)).text
+
+
 def build_target(units, *, language: str, kernel: str, root: str) -> dict:
     """Compile, link and canonicalise one target: ``{"ir", "failure", "how"}`` (never raises
     for a bad program; ``failure`` is a one-line reason, ``how`` what was kept)."""
     from sklearn_mirencoder.errors import MIREncoderError
-    from sklearn_mirencoder.frontend.ir import load_file, to_ir
+    from sklearn_mirencoder.frontend.ir import to_ir
 
     todo = _units_to_compile(units, language)
     if not todo:
@@ -154,7 +173,7 @@ def build_target(units, *, language: str, kernel: str, root: str) -> dict:
     for u in todo:
         rel = os.path.relpath(u.path, root)
         try:
-            texts.append(load_file(u.path, language=u.language, extra_flags=u.flags, name=rel).text)
+            texts.append(_compile_unit(u, rel))
             names.append(rel)
         except MIREncoderError as exc:
             errors.append((rel, exc))
@@ -193,6 +212,26 @@ def _build_niced(units, language, kernel, root) -> dict:
     return build_target(units, language=language, kernel=kernel, root=root)
 
 
+_HEADERS: list[str] = []
+
+
+def _headers_digest() -> str:
+    """Digest of the headers the front end ships (CUDA, OpenMP): a fix there rebuilds the cache."""
+    import hashlib
+
+    from sklearn_mirencoder.frontend.compile import include_dir
+
+    if not _HEADERS:
+        h = hashlib.sha256()
+        for kind in ("cuda", "omp"):
+            base = include_dir(kind)
+            for p in sorted(base.rglob("*")) if base.is_dir() else []:
+                if p.is_file():
+                    h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
+        _HEADERS.append(h.hexdigest())
+    return _HEADERS[0]
+
+
 def _cache_key(units, language: str, root: str) -> str:
     import hashlib
 
@@ -203,7 +242,7 @@ def _cache_key(units, language: str, root: str) -> str:
         compiler = find_compiler().version
     except Exception:  # no clang: the key still differs from a working setup's
         compiler = "none"
-    parts = [sklearn_mirencoder.__version__, str(compiler), language]
+    parts = [sklearn_mirencoder.__version__, str(compiler), _headers_digest(), BUILD_RULES, language]
     for u in _units_to_compile(units, language):
         digest = hashlib.sha256(Path(u.path).read_bytes()).hexdigest()
         flags = " ".join(f.replace(root, "<root>") for f in u.flags)
@@ -251,7 +290,8 @@ def _failure_notes(programs: Sequence[Program], how: Sequence[str]) -> list[str]
         top = "; ".join(f"{r} ({n})" for r, n in Counter(bad).most_common(5))
         notes.append(f"{lang}: {len(ps) - len(bad)} of {len(ps)} targets compiled, {len(bad)} failed"
                      + (f"; top reasons: {top}" if top else ""))
-    kinds = Counter(re.sub(r"kept \S+", "kept one file", h.split(";")[0]) for h in how)
+    kinds = Counter(re.sub(r"kept \S+", "kept one file", h.split(";")[0].split(":")[0] if h.startswith("failed")
+                           else h.split(";")[0]) for h in how)
     notes.append("how the IR was made: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     return notes
 
