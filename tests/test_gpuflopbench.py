@@ -209,11 +209,18 @@ def test_transfer_split_trains_on_cuda_and_tests_unseen_openmp(data, task_module
 
 
 def test_build_target_fails_with_a_typed_reason(data, task_module):
-    i = _row(data, "accuracy-cuda")  # includes <cub/cub.cuh>, which no SDK-free header set has
+    i = _row(data, "bonds-omp")  # includes bondsKernelsCpu.cpp, which the data set does not ship
+    out = task_module.build_target(data.compile_units[i], language="openmp", kernel=data.kernel[i], root=data.root)
+    assert out["ir"] is None and out["failure"] == "missing header bondsKernelsCpu.cpp"
+    assert out["how"] == "failed: src/bonds-omp/bondsEngine.cpp"
+
+
+def test_build_target_links_the_files_of_a_target(data, task_module):
+    i = _row(data, "b+tree-cuda")  # 5 files, 3 of them CUDA
     out = task_module.build_target(data.compile_units[i], language="cuda", kernel=data.kernel[i], root=data.root)
-    if out["ir"] is not None:
-        pytest.skip("the front end now compiles accuracy-cuda (cub available)")
-    assert out["failure"] == "missing header cub/cub.cuh"
+    assert out["failure"] is None and out["how"] == "linked 3 files"
+    assert "target triple = \"nvptx64-nvidia-cuda\"" in out["ir"]
+    assert f"{data.kernel[i]}" in out["ir"]
 
 
 def test_end_to_end_evaluate_on_a_small_subset(data, task_module, tmp_path, monkeypatch):
