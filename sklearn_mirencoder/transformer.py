@@ -78,8 +78,8 @@ from .cache import ProgramCache
 from .embedding.batching import Batcher
 from .embedding.collect import Collector
 from .embedding.encoding import EncoderSpec
-from .embedding.frontend_stage import WorkerCrashError, run_frontend
-from .embedding.functions import check_function_param, check_functions_rule, function_table, list_sample_functions, view_id
+from .embedding.frontend_stage import WorkerCrashError, list_sample_functions, run_frontend
+from .embedding.functions import check_function_param, check_functions_rule, function_table, view_id
 from .embedding.inputs import MAX_SOURCE_BYTES as _MAX_SOURCE_BYTES
 from .embedding.inputs import RAISE_HINT, as_program_list, read_samples
 from .embedding.keys import CompileSettings, compile_settings, graph_builder_id, key_samples

@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..errors import FrontendError
-from .worker import Task, WorkerContext, compile_task, frontend_task, needs_clang
+from .worker import Task, WorkerContext, compile_task, frontend_task, functions_task, needs_clang
 
 
 class WorkerCrashError(FrontendError):
@@ -135,3 +135,20 @@ def run_frontend(tasks: Sequence[Task], ctx: WorkerContext, *, n_jobs=None, batc
     yield from _run_in_workers(tasks, ctx, n_jobs, f"2*n_jobs + {2 * int(batch_size)}", suspects)
     for task in suspects:
         yield task, _run_alone(task, ctx, n_jobs)
+
+
+def list_sample_functions(samples, ctx, functions, record, *, n_jobs=None) -> list:
+    """The functions of every readable sample (``(name, kind, module text)`` lists, in
+    workers), in sample order; a sample that fails is recorded in ``record`` (raised with
+    ``errors="raise"``) and gets ``None``.  Unreadable samples (not in ``samples``) get
+    ``None`` too."""
+    tasks = [Task(key="", program_key="", name=s.name or f"sample {s.index}", language=s.language,
+                  data=s.data, source_dir=s.source_dir) for s in samples]
+    outcomes = Parallel(n_jobs=n_jobs)(delayed(functions_task)(t, ctx, functions) for t in tasks)
+    listing: list = [None] * len(record.out)
+    for s, (status, value) in zip(samples, outcomes):
+        if status == "ok":
+            listing[s.index] = value
+        else:
+            record.failed([s], value)
+    return listing

@@ -3,7 +3,8 @@
 ``MIRTransformer(function=...)`` embeds one function of each sample in its place
 (:func:`select_function_module` runs in the worker, after the front end); its choice is part
 of the cache keys (:func:`view_id`).  :meth:`MIRTransformer.transform_functions` lists the
-functions of every sample (:func:`sample_functions`, in workers: :func:`~.worker.functions_task`) and embeds each function's
+functions of every sample (:func:`sample_functions`, in workers: :func:`~.worker.functions_task`, run by
+:func:`~.frontend_stage.list_sample_functions`) and embeds each function's
 module as a program of its own (:func:`function_table` assembles the rows).
 """
 
@@ -67,27 +68,6 @@ def sample_functions(ir, functions) -> list[tuple[str, str, str]]:
     """``(name, kind, module IR text)`` of each function of ``ir`` that ``functions`` selects,
     in module order."""
     return [(f.name, f.kind, function_module(ir, f.name).text) for f in select_functions(ir, functions)]
-
-
-def list_sample_functions(samples, ctx, functions, record, *, n_jobs=None) -> list:
-    """The functions of every readable sample (``(name, kind, module text)`` lists, in
-    workers), in sample order; a sample that fails is recorded in ``record`` (raised with
-    ``errors="raise"``) and gets ``None``.  Unreadable samples (not in ``samples``) get
-    ``None`` too."""
-    from sklearn.utils.parallel import Parallel, delayed
-
-    from .worker import Task, functions_task
-
-    tasks = [Task(key="", program_key="", name=s.name or f"sample {s.index}", language=s.language,
-                  data=s.data, source_dir=s.source_dir) for s in samples]
-    outcomes = Parallel(n_jobs=n_jobs)(delayed(functions_task)(t, ctx, functions) for t in tasks)
-    listing: list = [None] * len(record.out)
-    for s, (status, value) in zip(samples, outcomes):
-        if status == "ok":
-            listing[s.index] = value
-        else:
-            record.failed([s], value)
-    return listing
 
 
 def function_table(programs: Sequence[Any], listing: Sequence[Any], vectors: np.ndarray, feature_names):
