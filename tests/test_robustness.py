@@ -200,3 +200,124 @@ def test_reading_stops_at_the_limit_whatever_stat_says(tmp_path):
     big.write_bytes(b"x" * 101)
     with pytest.raises(InputError, match="101 bytes, over the limit of 100"):
         read_source_file(big, max_source_bytes=100)
+
+
+# ---------------------------------------------------------------------------- the benchmark's slice
+
+#: Categories that the transformer does not survive yet (it reads paths and file objects itself,
+#: unguarded; see the xfail tests below): they would hang or fill memory in this process.
+KNOWN_TRANSFORMER_BUGS = frozenset({"closed", "read_raises", "device", "symlink_device", "fifo"})
+
+
+def test_a_seeded_slice_of_the_benchmark(system_clang, tmp_path, torch_one_thread):
+    """About 100 hostile inputs, 12 per kind of batch, through MIRTransformer(errors="nan"):
+    every row comes back, failures are typed, good programs embed as when alone."""
+    import importlib
+
+    import _benchmarks  # noqa: F401  (puts benchmarks/ on sys.path)
+
+    bench = importlib.import_module("robustness")
+    args = bench.parse_args(["--n", "108", "--seed", "1", "--batch-size", "12", "--n-jobs", "1",
+                             "--compile-timeout", "5"])
+    corpus = bench.build_corpus(quick=True)
+    fifo = tmp_path / "pipe.h"
+    os.mkfifo(fifo)
+    rows = good = 0
+    for batch in range(len(bench.KINDS)):
+        res = bench.run_batch(batch, args, corpus, fifo, skip=KNOWN_TRANSFORMER_BUGS)
+        assert res["untyped"] == [] and res["internal"] == [], res
+        assert res["lost"] == 0 and res["reordered"] == 0, res
+        assert res["returned"] == res["embedded"] + sum(res["failed"].values())
+        rows += res["rows"]
+        good += res["good"]
+    assert rows >= 100 and good == len(bench.KINDS)
+
+
+_HOSTILE_FILES = r'''
+import io, os, signal, sys, warnings
+import numpy as np
+from sklearn_mirencoder import MIRTransformer
+
+folder = sys.argv[1]
+good = "int f(int x) { return x * 2; }\n"
+open(os.path.join(folder, "good.c"), "w").write(good)
+os.mkfifo(os.path.join(folder, "pipe.c"))
+os.symlink("/dev/zero", os.path.join(folder, "zero.c"))
+
+
+class Raising:
+    name = "broken.c"
+
+    def read(self, *a):
+        raise OSError(5, "Input/output error")
+
+
+closed = open(os.path.join(folder, "good.c"), "rb")
+closed.close()
+cases = {
+    "fifo path": ("filename", os.path.join(folder, "pipe.c")),
+    "symlink to /dev/zero": ("filename", os.path.join(folder, "zero.c")),
+    "closed file object": ("file", closed),
+    "read() raises": ("file", Raising()),
+    "/dev/zero file object": ("file", open("/dev/zero", "rb")),
+}
+
+
+def alarm(*a):
+    raise TimeoutError("blocked for 30 s")
+
+
+signal.signal(signal.SIGALRM, alarm)
+warnings.simplefilter("ignore")
+for what, (kind, bad) in cases.items():
+    goodx = os.path.join(folder, "good.c") if kind == "filename" else open(os.path.join(folder, "good.c"), "rb")
+    est = MIRTransformer(input=kind, errors="nan", n_jobs=1, cache=False)
+    signal.alarm(30)
+    try:
+        Z = est.fit_transform([bad, goodx])
+        ok = Z.shape[0] == 2 and np.isnan(Z[0]).all() and np.isfinite(Z[1]).all() and [f.index for f in est.failures_] == [0]
+        print(what, "OK" if ok else f"WRONG ROWS {[f.error for f in est.failures_]}")
+    except BaseException as exc:
+        print(what, "RAISED", type(exc).__name__, str(exc)[:200])
+    finally:
+        signal.alarm(0)
+'''
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MIRTransformer reads paths (read_bytes) and file objects (read()) itself, unguarded: a FIFO blocks, "
+    "/dev/zero fills memory, a closed file or a raising read() ends the batch; the fix is to read paths "
+    "with frontend.ir.read_source_file and to catch read() errors as that sample's InputError"))
+def test_hostile_paths_and_file_objects_fail_their_row_only(clang, tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    def limit():  # /dev/zero must fail here, not fill the host's memory
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    proc = subprocess.run([sys.executable, "-c", _HOSTILE_FILES, str(tmp_path)], capture_output=True, text=True,
+                          timeout=400, preexec_fn=limit)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 5 and all(ln.endswith(" OK") for ln in lines), proc.stdout + proc.stderr[-2000:]
+
+
+def test_corrupt_bitcode_that_aborts_llvmlite_is_an_irparseerror(system_clang):
+    """Input 620 of the benchmark (seed 0): a byte flip in an attribute group that made
+    llvmlite's LLVM (built with assertions) abort the process; clang reads it first now."""
+    import subprocess
+    import sys
+
+    import importlib
+
+    import _benchmarks  # noqa: F401  (puts benchmarks/ on sys.path)
+
+    bench = importlib.import_module("robustness")
+    case = bench.make_input(0, 620, 100, 0.05, bench.build_corpus())
+    assert case.kind == "llvm-bc" and case.category == "byte_flip"
+    code = ("import sys\nfrom sklearn_mirencoder.frontend.ir import to_ir\nfrom sklearn_mirencoder.errors import "
+            "IRParseError\ntry:\n    to_ir(sys.stdin.buffer.read(), language='llvm-bc')\nexcept IRParseError as e:\n"
+            "    print('IRParseError', e.diagnostic.splitlines()[0])\n")
+    proc = subprocess.run([sys.executable, "-c", code], input=case.payload, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.decode().startswith("IRParseError")

@@ -60,12 +60,15 @@ from llvmlite.binding.module import ModuleRef as _ModuleRef
 from .compile import (
     CompileResult,
     CompilerInfo,
+    _run_compiler,
+    _temp_dir,
     compile_source,
+    find_compiler,
     language_from_path,
     llvm_major,
     normalize_language,
 )
-from ..errors import InputError, IRParseError
+from ..errors import CompilerNotFoundError, InputError, IRParseError
 
 __all__ = [
     "IRModule",
@@ -629,8 +632,11 @@ def to_ir(
     name : str, optional
         The sample's name in error messages (default ``"<string>"``).
     compiler, opt_flags, extra_flags, openmp, timeout, max_source_bytes, source_dir, confine_includes
-        See :func:`~sklearn_mirencoder.frontend.compile.compile_source`.  For IR and bitcode input
-        no compiler runs and only ``max_source_bytes`` applies (the IR is not re-optimised).
+        See :func:`~sklearn_mirencoder.frontend.compile.compile_source`.  IR and bitcode input is
+        not compiled (nor re-optimised) and only ``max_source_bytes`` applies, except that
+        bitcode is first read by clang (``compiler``, ``timeout``) in its own process when a
+        clang of LLVM 22 or newer is found: some corrupt bitcode makes llvmlite's LLVM abort
+        the calling process, while clang rejects it (:class:`IRParseError`).
 
     Returns
     -------
@@ -658,6 +664,8 @@ def to_ir(
     lang, _ = normalize_language(language, sample=name)
     if lang in ("llvm-ir", "llvm-bc"):
         data = _check_ir_input(source, name, max_source_bytes)
+        if isinstance(data, bytes) and _is_bitcode(data):
+            _vet_bitcode(data, name, compiler, timeout)
         module, upgraded = parse_ir_upgraded(data, name=name)
         try:
             text = canonical_text(module)
@@ -678,6 +686,39 @@ def to_ir(
         confine_includes=confine_includes,
     )
     return ir_from_compile_result(result, name=name)
+
+
+def _vet_bitcode(data: bytes, name: str, compiler, timeout: float | None) -> None:
+    """Have clang read bitcode given by the user, in its own process, before llvmlite does.
+
+    llvmlite's LLVM is built with assertions: some corrupt bitcode (a flipped byte in an
+    attribute group, found by ``benchmarks/robustness.py``) makes it abort, which would end
+    the calling process.  clang's reader rejects such input with an error, which becomes
+    :class:`IRParseError`.  Skipped without a clang of LLVM ``LLVM_MAJOR`` or newer (an older
+    one cannot read newer bitcode); the bitcode is then parsed as it is.
+    """
+    try:
+        info = find_compiler(compiler)
+    except CompilerNotFoundError:
+        return
+    if info.kind != "clang" or info.major < LLVM_MAJOR:
+        return
+    cmd = [*info.command, "-x", "ir", "-c", "-emit-llvm", "-Xclang", "-disable-llvm-passes", "-Wno-everything",
+           "-o", "__mirencoder_out.bc", "input.bc"]  # fmt: skip
+    with _temp_dir() as tmp:
+        Path(tmp, "input.bc").write_bytes(data)
+        try:
+            rc, stderr = _run_compiler(cmd, tmp, timeout, name, info)
+        except CompilerNotFoundError:
+            return
+    if rc != 0:
+        raise IRParseError(
+            f"LLVM {LLVM_MAJOR} could not read this bitcode ({info.kind} {info.version}'s reader "
+            f"{'crashed on' if rc < 0 else 'rejected'} it: truncated, corrupt, or written by an LLVM newer "
+            f"than {LLVM_MAJOR}); recompile it with clang 13..{LLVM_MAJOR}",
+            sample=name,
+            diagnostic=stderr,
+        )
 
 
 def ir_from_compile_result(result: CompileResult, *, name: str = "<string>") -> IRModule:
