@@ -310,6 +310,11 @@ def run(sources: Sequence[Source], root: Path, cache_file: Path, *, n_jobs: int 
                 fh.flush()
                 if i % 25 == 0 or i == len(todo):
                     print(f"  compiled {i}/{len(todo)}", file=sys.stderr, flush=True)
+        if frontend_digest() != ours:
+            raise RuntimeError(
+                f"the front end's headers or compile.py changed during the run; the results in {cache_file} "
+                "are keyed by the digest at its start and may mix both versions: delete that file and rerun"
+            )
     return [cache[k] for k in keys]
 
 

@@ -131,7 +131,7 @@ __device__ inline __cuda_builtin_gridDim_t::operator uint3() const { return uint
 #include <__clang_cuda_math_forward_declares.h>
 /* The C and C++ headers the CUDA toolkit's cuda_runtime.h brings in (clang's
    __clang_cuda_runtime_wrapper.h includes the first five, crt/common_functions.h
-   <time.h>): programs call exit, atoi, memcpy, ceil or use INT_MAX, M_PI,
+   <time.h>, below them cuda.h's <stdint.h>): programs call exit, atoi, memcpy, ceil or use INT_MAX, M_PI,
    uint, clock_t without including them.  Only when a C++ standard library is
    installed (clang's Debian packages depend on one); without it the float
    overloads below stand in for <cmath>'s. */
@@ -144,6 +144,10 @@ __device__ inline __cuda_builtin_gridDim_t::operator uint3() const { return uint
 #include <string.h>
 #include <time.h>
 #endif
+/* cuda.h and driver_types.h bring these in (C headers: always there). */
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <__clang_cuda_libdevice_declares.h>
 #include <__clang_cuda_device_functions.h>
 /* __clang_cuda_math.h uses INT_MAX/INT_MIN/HUGE_VAL(F) but includes nothing:
@@ -270,6 +274,80 @@ __MIR_DEV unsigned int atomicDec(unsigned int *__p, unsigned int __v) {
   return __nvvm_atom_dec_gen_ui(__p, __v);
 }
 #undef __MIR_RMW
+
+/* atomicX_system / atomicX_block (sm_60+): clang's scoped NVVM builtins. */
+#define __MIR_SCOPED(SCOPE, S)                                                 \
+  __MIR_DEV int atomicAdd_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_add_gen_i(__p, __v); } \
+  __MIR_DEV unsigned int atomicAdd_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_add_gen_i((int *)__p, (int)__v); }                \
+  __MIR_DEV unsigned long long atomicAdd_##SCOPE(unsigned long long *__p, unsigned long long __v) { \
+    return __nvvm_atom_##S##_add_gen_ll((long long *)__p, (long long)__v); }   \
+  __MIR_DEV float atomicAdd_##SCOPE(float *__p, float __v) { return __nvvm_atom_##S##_add_gen_f(__p, __v); } \
+  __MIR_DEV double atomicAdd_##SCOPE(double *__p, double __v) { return __nvvm_atom_##S##_add_gen_d(__p, __v); } \
+  __MIR_DEV int atomicSub_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_add_gen_i(__p, -__v); } \
+  __MIR_DEV unsigned int atomicSub_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_add_gen_i((int *)__p, -(int)__v); }               \
+  __MIR_DEV int atomicExch_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_xchg_gen_i(__p, __v); } \
+  __MIR_DEV unsigned int atomicExch_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_xchg_gen_i((int *)__p, (int)__v); }              \
+  __MIR_DEV unsigned long long atomicExch_##SCOPE(unsigned long long *__p, unsigned long long __v) { \
+    return __nvvm_atom_##S##_xchg_gen_ll((long long *)__p, (long long)__v); }  \
+  __MIR_DEV float atomicExch_##SCOPE(float *__p, float __v) {                 \
+    return __int_as_float(__nvvm_atom_##S##_xchg_gen_i((int *)__p, __float_as_int(__v))); } \
+  __MIR_DEV int atomicMax_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_max_gen_i(__p, __v); } \
+  __MIR_DEV unsigned int atomicMax_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_max_gen_ui(__p, __v); }                           \
+  __MIR_DEV long long atomicMax_##SCOPE(long long *__p, long long __v) { return __nvvm_atom_##S##_max_gen_ll(__p, __v); } \
+  __MIR_DEV unsigned long long atomicMax_##SCOPE(unsigned long long *__p, unsigned long long __v) { \
+    return __nvvm_atom_##S##_max_gen_ull(__p, __v); }                          \
+  __MIR_DEV int atomicMin_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_min_gen_i(__p, __v); } \
+  __MIR_DEV unsigned int atomicMin_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_min_gen_ui(__p, __v); }                           \
+  __MIR_DEV long long atomicMin_##SCOPE(long long *__p, long long __v) { return __nvvm_atom_##S##_min_gen_ll(__p, __v); } \
+  __MIR_DEV unsigned long long atomicMin_##SCOPE(unsigned long long *__p, unsigned long long __v) { \
+    return __nvvm_atom_##S##_min_gen_ull(__p, __v); }                          \
+  __MIR_DEV unsigned int atomicInc_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_inc_gen_ui(__p, __v); }                           \
+  __MIR_DEV unsigned int atomicDec_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_dec_gen_ui(__p, __v); }                           \
+  __MIR_DEV int atomicCAS_##SCOPE(int *__p, int __c, int __v) { return __nvvm_atom_##S##_cas_gen_i(__p, __c, __v); } \
+  __MIR_DEV unsigned int atomicCAS_##SCOPE(unsigned int *__p, unsigned int __c, unsigned int __v) { \
+    return __nvvm_atom_##S##_cas_gen_i((int *)__p, (int)__c, (int)__v); }      \
+  __MIR_DEV unsigned long long atomicCAS_##SCOPE(unsigned long long *__p, unsigned long long __c, \
+                                                unsigned long long __v) {      \
+    return __nvvm_atom_##S##_cas_gen_ll((long long *)__p, (long long)__c, (long long)__v); } \
+  __MIR_SCOPED_BITS(SCOPE, S, And, and) __MIR_SCOPED_BITS(SCOPE, S, Or, or)    \
+  __MIR_SCOPED_BITS(SCOPE, S, Xor, xor)
+#define __MIR_SCOPED_BITS(SCOPE, S, Op, op)                                    \
+  __MIR_DEV int atomic##Op##_##SCOPE(int *__p, int __v) { return __nvvm_atom_##S##_##op##_gen_i(__p, __v); } \
+  __MIR_DEV unsigned int atomic##Op##_##SCOPE(unsigned int *__p, unsigned int __v) { \
+    return __nvvm_atom_##S##_##op##_gen_i((int *)__p, (int)__v); }            \
+  __MIR_DEV unsigned long long atomic##Op##_##SCOPE(unsigned long long *__p, unsigned long long __v) { \
+    return __nvvm_atom_##S##_##op##_gen_ll((long long *)__p, (long long)__v); }
+__MIR_SCOPED(system, sys)
+__MIR_SCOPED(block, cta)
+#undef __MIR_SCOPED
+#undef __MIR_SCOPED_BITS
+
+/* float overloads of CUDA maths functions that <cmath> lacks */
+__MIR_DEV float normcdf(float __x) { return ::normcdff(__x); }
+__MIR_DEV float normcdfinv(float __x) { return ::normcdfinvf(__x); }
+__MIR_DEV float erfinv(float __x) { return ::erfinvf(__x); }
+__MIR_DEV float erfcinv(float __x) { return ::erfcinvf(__x); }
+__MIR_DEV float rsqrt(float __x) { return ::rsqrtf(__x); }
+__MIR_DEV float rcbrt(float __x) { return ::rcbrtf(__x); }
+__MIR_DEV float sinpi(float __x) { return ::sinpif(__x); }
+__MIR_DEV float cospi(float __x) { return ::cospif(__x); }
+__MIR_DEV float exp10(float __x) { return ::exp10f(__x); }
+/* ... and their host versions (the toolkit's math_functions.h declares them
+   __host__ __device__): declarations only, host code is never compiled. */
+#define __MIR_HOST_MATH(name)                                                  \
+  __host__ double name(double); __host__ float name(float);                  \
+  __host__ float name##f(float);
+__MIR_HOST_MATH(normcdf) __MIR_HOST_MATH(normcdfinv) __MIR_HOST_MATH(erfcinv)
+__MIR_HOST_MATH(erfinv) __MIR_HOST_MATH(rsqrt) __MIR_HOST_MATH(rcbrt)
+__MIR_HOST_MATH(sinpi) __MIR_HOST_MATH(cospi)
+#undef __MIR_HOST_MATH
 #undef __MIR_ORDER
 #pragma pop_macro("__MIR_DEV")
 
@@ -312,6 +390,8 @@ enum cudaError {
   cudaErrorLaunchOutOfResources = 701,
   cudaErrorLaunchTimeout = 702,
   cudaErrorLaunchFailure = 719,
+  cudaErrorAssert = 710,
+  cudaErrorNotSupported = 801,
   cudaErrorUnknown = 999
 };
 typedef enum cudaError cudaError_t;
@@ -343,7 +423,34 @@ enum cudaDeviceAttr {
   cudaDevAttrClockRate = 13,
   cudaDevAttrMultiProcessorCount = 16,
   cudaDevAttrComputeCapabilityMajor = 75,
-  cudaDevAttrComputeCapabilityMinor = 76
+  cudaDevAttrComputeCapabilityMinor = 76,
+  cudaDevAttrMaxBlockDimY = 3,
+  cudaDevAttrMaxBlockDimZ = 4,
+  cudaDevAttrMaxGridDimY = 6,
+  cudaDevAttrMaxGridDimZ = 7,
+  cudaDevAttrTotalConstantMemory = 9,
+  cudaDevAttrMaxRegistersPerBlock = 12,
+  cudaDevAttrIntegrated = 18,
+  cudaDevAttrCanMapHostMemory = 19,
+  cudaDevAttrComputeMode = 20,
+  cudaDevAttrConcurrentKernels = 31,
+  cudaDevAttrEccEnabled = 32,
+  cudaDevAttrPciBusId = 33,
+  cudaDevAttrPciDeviceId = 34,
+  cudaDevAttrMemoryClockRate = 36,
+  cudaDevAttrGlobalMemoryBusWidth = 37,
+  cudaDevAttrL2CacheSize = 38,
+  cudaDevAttrMaxThreadsPerMultiProcessor = 39,
+  cudaDevAttrAsyncEngineCount = 40,
+  cudaDevAttrUnifiedAddressing = 41,
+  cudaDevAttrMaxSharedMemoryPerMultiprocessor = 81,
+  cudaDevAttrManagedMemory = 83,
+  cudaDevAttrHostNativeAtomicSupported = 86,
+  cudaDevAttrPageableMemoryAccess = 88,
+  cudaDevAttrConcurrentManagedAccess = 89,
+  cudaDevAttrCooperativeLaunch = 95,
+  cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
+  cudaDevAttrMemoryPoolsSupported = 115
 };
 enum cudaMemoryAdvise {
   cudaMemAdviseSetReadMostly = 1,
@@ -359,6 +466,10 @@ enum cudaMemoryAdvise {
 #define cudaHostAllocMapped 0x02
 #define cudaHostAllocWriteCombined 0x04
 #define cudaHostRegisterDefault 0x00
+#define cudaHostRegisterPortable 0x01
+#define cudaHostRegisterMapped 0x02
+#define cudaHostRegisterIoMemory 0x04
+#define cudaHostRegisterReadOnly 0x08
 #define cudaMemAttachGlobal 0x01
 #define cudaMemAttachHost 0x02
 #define cudaEventDefault 0x00
@@ -379,6 +490,49 @@ typedef struct CUarray_st *cudaArray_t;
 typedef unsigned long long cudaTextureObject_t;
 typedef unsigned long long cudaSurfaceObject_t;
 typedef void (*cudaStreamCallback_t)(cudaStream_t, cudaError_t, void *);
+typedef struct CUmemPoolHandle_st *cudaMemPool_t;
+enum cudaComputeMode {
+  cudaComputeModeDefault = 0,
+  cudaComputeModeExclusive = 1,
+  cudaComputeModeProhibited = 2,
+  cudaComputeModeExclusiveProcess = 3
+};
+enum cudaMemPoolAttr {
+  cudaMemPoolReuseFollowEventDependencies = 1,
+  cudaMemPoolReuseAllowOpportunistic = 2,
+  cudaMemPoolReuseAllowInternalDependencies = 3,
+  cudaMemPoolAttrReleaseThreshold = 4,
+  cudaMemPoolAttrReservedMemCurrent = 5,
+  cudaMemPoolAttrReservedMemHigh = 6,
+  cudaMemPoolAttrUsedMemCurrent = 7,
+  cudaMemPoolAttrUsedMemHigh = 8
+};
+struct cudaExtent { size_t width, height, depth; };
+struct cudaPos { size_t x, y, z; };
+struct cudaPitchedPtr { void *ptr; size_t pitch, xsize, ysize; };
+struct cudaMemcpy3DParms {
+  cudaArray_t srcArray;
+  struct cudaPos srcPos;
+  struct cudaPitchedPtr srcPtr;
+  cudaArray_t dstArray;
+  struct cudaPos dstPos;
+  struct cudaPitchedPtr dstPtr;
+  struct cudaExtent extent;
+  enum cudaMemcpyKind kind;
+};
+static __inline__ __host__ struct cudaExtent make_cudaExtent(size_t __w, size_t __h, size_t __d) {
+  struct cudaExtent __e = {__w, __h, __d};
+  return __e;
+}
+static __inline__ __host__ struct cudaPos make_cudaPos(size_t __x, size_t __y, size_t __z) {
+  struct cudaPos __p = {__x, __y, __z};
+  return __p;
+}
+static __inline__ __host__ struct cudaPitchedPtr make_cudaPitchedPtr(void *__d, size_t __p,
+                                                                   size_t __xs, size_t __ys) {
+  struct cudaPitchedPtr __r = {__d, __p, __xs, __ys};
+  return __r;
+}
 
 struct cudaDeviceProp {
   char name[256];
@@ -425,6 +579,9 @@ struct cudaDeviceProp {
   int multiGpuBoardGroupID;
   int concurrentManagedAccess;
   int cooperativeLaunch;
+  int pageableMemoryAccess;
+  int hostNativeAtomicSupported;
+  int memoryPoolsSupported;
   size_t sharedMemPerBlockOptin;
 };
 struct cudaFuncAttributes {
@@ -496,6 +653,27 @@ __host__ cudaError_t cudaDriverGetVersion(int *__version);
 __host__ cudaError_t cudaRuntimeGetVersion(int *__version);
 __host__ cudaError_t cudaStreamCreate(cudaStream_t *__stream);
 __host__ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *__stream, unsigned int __flags);
+__host__ cudaError_t cudaStreamCreateWithPriority(cudaStream_t *__stream, unsigned int __flags,
+                                                  int __priority);
+__host__ cudaError_t cudaDeviceGetStreamPriorityRange(int *__least, int *__greatest);
+__host__ cudaError_t cudaMallocAsync(void **__ptr, size_t __size, cudaStream_t __stream);
+__host__ cudaError_t cudaFreeAsync(void *__ptr, cudaStream_t __stream);
+__host__ cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t *__pool, int __dev);
+__host__ cudaError_t cudaDeviceGetMemPool(cudaMemPool_t *__pool, int __dev);
+__host__ cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t __pool, enum cudaMemPoolAttr __attr,
+                                             void *__value);
+__host__ cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t __pool, enum cudaMemPoolAttr __attr,
+                                             void *__value);
+__host__ cudaError_t cudaMemPoolTrimTo(cudaMemPool_t __pool, size_t __keep);
+__host__ cudaError_t cudaMalloc3D(struct cudaPitchedPtr *__ptr, struct cudaExtent __extent);
+__host__ cudaError_t cudaMemset3D(struct cudaPitchedPtr __ptr, int __value,
+                                  struct cudaExtent __extent);
+__host__ cudaError_t cudaMemcpy3D(const struct cudaMemcpy3DParms *__p);
+__host__ cudaError_t cudaMemcpy2DAsync(void *__dst, size_t __dpitch, const void *__src,
+                                       size_t __spitch, size_t __width, size_t __height,
+                                       enum cudaMemcpyKind __kind, cudaStream_t __stream = 0);
+__host__ cudaError_t cudaMemset2D(void *__ptr, size_t __pitch, int __value, size_t __w,
+                                  size_t __h);
 __host__ cudaError_t cudaStreamDestroy(cudaStream_t __stream);
 __host__ cudaError_t cudaStreamSynchronize(cudaStream_t __stream);
 __host__ cudaError_t cudaStreamQuery(cudaStream_t __stream);
@@ -526,10 +704,164 @@ unsigned __cudaPushCallConfiguration(dim3 __grid, dim3 __block,
                                      size_t __shared_mem = 0, void *__stream = 0);
 }
 
+/* ------------------------------------------- textures and surfaces */
+enum cudaChannelFormatKind {
+  cudaChannelFormatKindSigned = 0,
+  cudaChannelFormatKindUnsigned = 1,
+  cudaChannelFormatKindFloat = 2,
+  cudaChannelFormatKindNone = 3
+};
+struct cudaChannelFormatDesc { int x, y, z, w; enum cudaChannelFormatKind f; };
+enum cudaResourceType {
+  cudaResourceTypeArray = 0,
+  cudaResourceTypeMipmappedArray = 1,
+  cudaResourceTypeLinear = 2,
+  cudaResourceTypePitch2D = 3
+};
+enum cudaTextureAddressMode {
+  cudaAddressModeWrap = 0,
+  cudaAddressModeClamp = 1,
+  cudaAddressModeMirror = 2,
+  cudaAddressModeBorder = 3
+};
+enum cudaTextureFilterMode { cudaFilterModePoint = 0, cudaFilterModeLinear = 1 };
+enum cudaTextureReadMode { cudaReadModeElementType = 0, cudaReadModeNormalizedFloat = 1 };
+enum cudaSurfaceBoundaryMode {
+  cudaBoundaryModeZero = 0,
+  cudaBoundaryModeClamp = 1,
+  cudaBoundaryModeTrap = 2
+};
+typedef struct cudaMipmappedArray *cudaMipmappedArray_t;
+struct cudaResourceDesc {
+  enum cudaResourceType resType;
+  union {
+    struct { cudaArray_t array; } array;
+    struct { cudaMipmappedArray_t mipmap; } mipmap;
+    struct {
+      void *devPtr;
+      struct cudaChannelFormatDesc desc;
+      size_t sizeInBytes;
+    } linear;
+    struct {
+      void *devPtr;
+      struct cudaChannelFormatDesc desc;
+      size_t width, height, pitchInBytes;
+    } pitch2D;
+  } res;
+};
+struct cudaTextureDesc {
+  enum cudaTextureAddressMode addressMode[3];
+  enum cudaTextureFilterMode filterMode;
+  enum cudaTextureReadMode readMode;
+  int sRGB;
+  float borderColor[4];
+  int normalizedCoords;
+  unsigned int maxAnisotropy;
+  enum cudaTextureFilterMode mipmapFilterMode;
+  float mipmapLevelBias, minMipmapLevelClamp, maxMipmapLevelClamp;
+  int disableTrilinearOptimization;
+  int seamlessCubemap;
+};
+struct cudaResourceViewDesc;
+extern "C" {
+__host__ struct cudaChannelFormatDesc cudaCreateChannelDesc(int __x, int __y, int __z, int __w,
+                                                            enum cudaChannelFormatKind __f);
+__host__ cudaError_t cudaCreateTextureObject(cudaTextureObject_t *__tex,
+                                             const struct cudaResourceDesc *__res,
+                                             const struct cudaTextureDesc *__desc,
+                                             const struct cudaResourceViewDesc *__view);
+__host__ cudaError_t cudaDestroyTextureObject(cudaTextureObject_t __tex);
+__host__ cudaError_t cudaCreateSurfaceObject(cudaSurfaceObject_t *__surf,
+                                             const struct cudaResourceDesc *__res);
+__host__ cudaError_t cudaDestroySurfaceObject(cudaSurfaceObject_t __surf);
+__host__ cudaError_t cudaMallocArray(cudaArray_t *__array, const struct cudaChannelFormatDesc *__desc,
+                                     size_t __width, size_t __height = 0, unsigned int __flags = 0);
+__host__ cudaError_t cudaMalloc3DArray(cudaArray_t *__array,
+                                       const struct cudaChannelFormatDesc *__desc,
+                                       struct cudaExtent __extent, unsigned int __flags = 0);
+__host__ cudaError_t cudaFreeArray(cudaArray_t __array);
+__host__ cudaError_t cudaMemcpyToArray(cudaArray_t __dst, size_t __wo, size_t __ho, const void *__src,
+                                       size_t __n, enum cudaMemcpyKind __kind);
+__host__ cudaError_t cudaMemcpy2DToArray(cudaArray_t __dst, size_t __wo, size_t __ho,
+                                         const void *__src, size_t __spitch, size_t __width,
+                                         size_t __height, enum cudaMemcpyKind __kind);
+}
+template <class T> static __inline__ __host__ struct cudaChannelFormatDesc cudaCreateChannelDesc(void) {
+  enum cudaChannelFormatKind __k =
+      (T)0.5 != (T)0 ? cudaChannelFormatKindFloat
+                     : ((T)-1 < (T)0 ? cudaChannelFormatKindSigned : cudaChannelFormatKindUnsigned);
+  int __b = (int)(8 * sizeof(T));
+  return cudaCreateChannelDesc(__b, 0, 0, 0, __k);
+}
+template <> __inline__ __host__ struct cudaChannelFormatDesc cudaCreateChannelDesc<float4>(void) {
+  return cudaCreateChannelDesc(32, 32, 32, 32, cudaChannelFormatKindFloat);
+}
+template <> __inline__ __host__ struct cudaChannelFormatDesc cudaCreateChannelDesc<float2>(void) {
+  return cudaCreateChannelDesc(32, 32, 0, 0, cudaChannelFormatKindFloat);
+}
+template <> __inline__ __host__ struct cudaChannelFormatDesc cudaCreateChannelDesc<uchar4>(void) {
+  return cudaCreateChannelDesc(8, 8, 8, 8, cudaChannelFormatKindUnsigned);
+}
+
+/* legacy texture references (removed in CUDA 12): the type only */
+#define cudaTextureType1D 0x01
+#define cudaTextureType2D 0x02
+#define cudaTextureType3D 0x03
+template <class T, int __dim = cudaTextureType1D,
+          enum cudaTextureReadMode __mode = cudaReadModeElementType>
+struct texture {
+  int normalized;
+  enum cudaTextureFilterMode filterMode;
+  enum cudaTextureAddressMode addressMode[3];
+  struct cudaChannelFormatDesc channelDesc;
+};
+
+#if __cplusplus >= 201103L
+/* Texture-object fetches (the toolkit's texture_indirect_functions.h), on
+   clang's own __nv_tex_surf_handler. */
+#include <__clang_cuda_texture_intrinsics.h>
+#define __MIR_TEX(name, op, ...)                                               \
+  template <class T> static __device__ __forceinline__ T name(                 \
+      cudaTextureObject_t __o, __MIR_TEX_PARAMS(__VA_ARGS__)) {                \
+    T __r; __nv_tex_surf_handler(op, &__r, __o, __MIR_TEX_ARGS(__VA_ARGS__));  \
+    return __r; }
+#define __MIR_TEX_PARAMS(...) __VA_ARGS__
+template <class T> static __device__ __forceinline__ T tex1Dfetch(cudaTextureObject_t __o, int __x) {
+  T __r; __nv_tex_surf_handler("__tex1Dfetch_v2", &__r, __o, __x); return __r; }
+template <class T> static __device__ __forceinline__ T tex1D(cudaTextureObject_t __o, float __x) {
+  T __r; __nv_tex_surf_handler("__tex1D_v2", &__r, __o, __x); return __r; }
+template <class T> static __device__ __forceinline__ T tex2D(cudaTextureObject_t __o, float __x,
+                                                             float __y) {
+  T __r; __nv_tex_surf_handler("__tex2D_v2", &__r, __o, __x, __y); return __r; }
+template <class T> static __device__ __forceinline__ T tex3D(cudaTextureObject_t __o, float __x,
+                                                             float __y, float __z) {
+  T __r; __nv_tex_surf_handler("__tex3D_v2", &__r, __o, __x, __y, __z); return __r; }
+template <class T> static __device__ __forceinline__ T tex1DLod(cudaTextureObject_t __o, float __x,
+                                                                float __l) {
+  T __r; __nv_tex_surf_handler("__tex1DLod_v2", &__r, __o, __x, __l); return __r; }
+template <class T> static __device__ __forceinline__ T tex2DLod(cudaTextureObject_t __o, float __x,
+                                                                float __y, float __l) {
+  T __r; __nv_tex_surf_handler("__tex2DLod_v2", &__r, __o, __x, __y, __l); return __r; }
+template <class T> static __device__ __forceinline__ T tex3DLod(cudaTextureObject_t __o, float __x,
+                                                                float __y, float __z, float __l) {
+  T __r; __nv_tex_surf_handler("__tex3DLod_v2", &__r, __o, __x, __y, __z, __l); return __r; }
+template <class T> static __device__ __forceinline__ T tex2DLayered(cudaTextureObject_t __o,
+                                                                    float __x, float __y,
+                                                                    int __layer) {
+  T __r; __nv_tex_surf_handler("__tex2DLayered_v2", &__r, __o, __x, __y, __layer); return __r; }
+#undef __MIR_TEX
+#undef __MIR_TEX_PARAMS
+#endif
+
 /* C++ conveniences of cuda_runtime.h */
 template <class T>
 static __inline__ __host__ cudaError_t cudaMalloc(T **__ptr, size_t __size) {
   return ::cudaMalloc((void **)(void *)__ptr, __size);
+}
+template <class T>
+static __inline__ __host__ cudaError_t cudaMallocAsync(T **__ptr, size_t __size,
+                                                       cudaStream_t __stream) {
+  return ::cudaMallocAsync((void **)(void *)__ptr, __size, __stream);
 }
 template <class T>
 static __inline__ __host__ cudaError_t cudaMallocHost(T **__ptr, size_t __size) {

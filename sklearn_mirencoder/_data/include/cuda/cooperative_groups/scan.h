@@ -1,0 +1,3 @@
+/* cooperative_groups/scan.h -- shipped by sklearn-mirencoder: inclusive_scan
+   and exclusive_scan are in reduce.h. */
+#include "reduce.h"
