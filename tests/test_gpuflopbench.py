@@ -245,3 +245,31 @@ def test_end_to_end_evaluate_on_a_small_subset(data, task_module, tmp_path, monk
     assert any(n.startswith("evaluate: ") for n in task.notes)
     again = task_module.load(DATA, cache_dir=tmp_path, quick=True)  # from the IR cache
     assert [p.ir for p in again.programs] == [p.ir for p in task.programs]
+
+
+def test_download_from_a_mirror_then_offline_from_the_cache(data, tmp_path):
+    # a file:// mirror with raw.githubusercontent.com's layout, made of links to the unpacked copy
+    commit = tmp_path / "mirror" / "Scientific-Computing-Lab" / "gpuFLOPBench" / "4738733b337e9455edea5e7172886a08830eee34"
+    commit.mkdir(parents=True)
+    for part in ("cuda-profiling", "src"):
+        (commit / part).symlink_to(Path(data.root) / part)
+    home = tmp_path / "home"
+    got = load_gpuflopbench(data_home=home, base_url=f"file://{tmp_path / 'mirror'}")
+    assert (home / "gpuflopbench" / "src" / "haccmk-cuda" / "haccmk.cu").is_file()
+    assert np.array_equal(got.bound, data.bound) and got.root == str(home / "gpuflopbench")
+    offline = load_gpuflopbench(data_home=home, download=False)
+    assert gpuflopbench_compile_units(offline, "haccmk-cuda")[0].path == str(
+        home / "gpuflopbench" / "src" / "haccmk-cuda" / "haccmk.cu")
+
+
+def test_download_of_other_bytes_caches_nothing(data, tmp_path):
+    commit = tmp_path / "mirror" / "Scientific-Computing-Lab" / "gpuFLOPBench" / "4738733b337e9455edea5e7172886a08830eee34"
+    commit.mkdir(parents=True)
+    (commit / "cuda-profiling").symlink_to(Path(data.root) / "cuda-profiling")
+    shutil.copytree(Path(data.root) / "src", commit / "src")
+    edited = commit / "src" / "haccmk-cuda" / "haccmk.cu"
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    home = tmp_path / "home"
+    with pytest.raises(DatasetError, match="checksum mismatch.*nothing was cached"):
+        load_gpuflopbench(data_home=home, base_url=f"file://{tmp_path / 'mirror'}")
+    assert not (home / "gpuflopbench" / "src").exists()

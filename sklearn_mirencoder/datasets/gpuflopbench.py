@@ -62,7 +62,9 @@ pinned by SHA-256; the source tree ``src/`` (4,327 code files of the profiled ta
 the sibling folders whose headers they include) by a manifest digest over a packaged list of
 its file names.  The repository's ``src/`` holds all of HeCBench (data files included), far
 more than the targets need, so the download fetches only those 4,327 files, one raw URL each
-(about 48 MB).  ``local_path=`` also takes ``gpuflopbench.tar.xz`` (the sources and the
+(about 48 MB; the tests run it against a ``file://`` mirror of that layout, as this machine
+has no network: the pinned digests were computed from the shared archive, which was taken
+from that commit).  ``local_path=`` also takes ``gpuflopbench.tar.xz`` (the sources and the
 tables in one archive, pinned by its SHA-256), which is unpacked once into the data home:
 the compiler needs the sources as files.
 """
