@@ -158,7 +158,7 @@ def program_key(
 def embedding_key(program: str, *, weights: str, modality: str, graph_builder: str | None = None) -> str:
     """The key of one program's embedding: its :func:`program_key`, the weights' digest,
     the modality and, unless it is the default ProGraML one, the graph builder's identity
-    (:func:`~sklearn_mirencoder.transformer.graph_builder_id`)."""
+    (:func:`~sklearn_mirencoder.embedding.keys.graph_builder_id`)."""
     from . import __version__
 
     parts = ["mirencoder-embedding", FORMAT, __version__, program, weights, modality]
