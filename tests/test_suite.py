@@ -263,10 +263,10 @@ def test_suite_quick_devmap_end_to_end(tmp_path, monkeypatch, tiny_model_dir):  
     if task_devmap.find_data(None) is None:
         pytest.skip(f"no devmap data under {shared_dir()} (set MIRENCODER_SHARED)")
     monkeypatch.setattr(task_devmap, "ROW_LIMIT", 40)
-    monkeypatch.setattr(task_devmap, "FOLDS_QUICK", 3)
+    monkeypatch.setattr(task_devmap, "PLATFORMS", ("amd",))  # one platform keeps the test near a minute
     monkeypatch.delenv("IR2VEC_PYTHON", raising=False)
     out = tmp_path / "out"
-    argv = ["--quick", "--tasks", "devmap", "--seeds", "2", "--weights", str(tiny_model_dir), "--out-dir", str(out),
+    argv = ["--quick", "--tasks", "devmap", "--seeds", "1", "--weights", str(tiny_model_dir), "--out-dir", str(out),
             "--cache-dir", str(tmp_path / "cache"), "--n-jobs", "1", "--model", f"other={tiny_model_dir}"]
     assert suite.main(argv) == 0
     md = (out / "benchmarks.md").read_text()
@@ -278,8 +278,8 @@ def test_suite_quick_devmap_end_to_end(tmp_path, monkeypatch, tiny_model_dir):  
     import pandas as pd
 
     df = pd.read_csv(out / "benchmarks.csv")
-    assert set(df["setting"]) == {"amd/stratified", "amd/grouped", "nvidia/stratified", "nvidia/grouped"}
-    assert set(df["seed"]) == {0, 1} and set(df["head"]) == {"logreg"}
+    assert set(df["setting"]) == {"amd/stratified", "amd/grouped"}
+    assert set(df["seed"]) == {0} and set(df["head"]) == {"logreg"}
     assert {"aux only", "MIREncoder + aux", "random weights text + aux", "bag of IR words"} <= set(df["feature_set"])
     # a rerun takes the results from the cache
     assert suite.main(argv) == 0

@@ -40,7 +40,7 @@ TARBALL = "corpus-debian-small.tar.xz"
 PAIRS_FULL, PAIRS_QUICK = 300, 100
 #: Quick runs take their pairs among the full run's with at most this many -O0 instructions
 #: (embedding time grows with the module).
-QUICK_MAX_INSTRUCTIONS = 800
+QUICK_MAX_INSTRUCTIONS = 300
 POOL_FRACTION = 0.8
 MIN_INSTRUCTIONS, MAX_INSTRUCTIONS = 20, 2000
 DIRECTIONS = ("O0 -> O1", "O1 -> O0")
