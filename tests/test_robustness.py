@@ -218,7 +218,7 @@ def test_a_seeded_slice_of_the_benchmark(system_clang, tmp_path, torch_one_threa
 
     bench = importlib.import_module("robustness")
     args = bench.parse_args(["--n", "108", "--seed", "1", "--batch-size", "12", "--n-jobs", "1",
-                             "--compile-timeout", "5"])
+                             "--compile-timeout", "30"])
     corpus = bench.build_corpus(quick=True)
     fifo = tmp_path / "pipe.h"
     os.mkfifo(fifo)
