@@ -735,7 +735,12 @@ def worker_main(args) -> int:
     out = open(args.results, "a", buffering=1)  # noqa: SIM115 - one line per event, flushed
     try:
         for batch in json.loads(args.batches):
-            out.write(json.dumps({"event": "start", "batch": batch, "time": time.time()}) + "\n")
+            lo, hi = batch * args.batch_size, min(args.n, (batch + 1) * args.batch_size)
+            cats = collections.Counter(
+                make_input(args.seed, i, args.batch_size, args.good_fraction, corpus).category for i in range(lo, hi)
+            )
+            rare = ", ".join(f"{c} {k}" for c, k in sorted(cats.items()) if " as " not in c and k <= 3)
+            out.write(json.dumps({"event": "start", "batch": batch, "time": time.time(), "rare": rare}) + "\n")
             res = run_batch(batch, args, corpus, fifo)
             out.write(json.dumps({"event": "done", **res}) + "\n")
     finally:
@@ -785,12 +790,12 @@ def drive(args, corpus_path: Path, work: Path) -> tuple[list[dict], list[dict]]:
     offset = 0
     while todo:
         proc = _start_worker(args, todo, results, corpus_path)
-        current, started = None, time.time()
+        current, started, rare = None, time.time(), ""
         while True:
             events, offset = _read_events(results, offset)
             for ev in events:
                 if ev["event"] == "start":
-                    current, started = ev["batch"], time.time()
+                    current, started, rare = ev["batch"], time.time(), ev.get("rare", "")
                 else:
                     done.append(ev)
                     todo.remove(ev["batch"])
@@ -805,14 +810,14 @@ def drive(args, corpus_path: Path, work: Path) -> tuple[list[dict], list[dict]]:
                 if current is not None or todo:
                     victim = current if current is not None else todo[0]
                     incidents.append({"batch": victim, "kind": batch_kind(victim), "what": "crash", "rc": rc,
-                                      "stderr": _tail(results.with_suffix(".err"))})
+                                      "stderr": _tail(results.with_suffix(".err")), "rare": rare})
                     todo.remove(victim)
                 break
             if current is not None and time.time() - started > args.batch_timeout:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 incidents.append({"batch": current, "kind": batch_kind(current), "what": "hang",
-                                  "stderr": _tail(results.with_suffix(".err"))})
+                                  "stderr": _tail(results.with_suffix(".err")), "rare": rare})
                 todo.remove(current)
                 break
             time.sleep(0.5)
@@ -935,15 +940,17 @@ def write_report(summary: dict, done: list[dict], incidents: list[dict], args, w
               f"`resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` (every worker, joblib worker and clang, once "
               f"reaped): {_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)} MB.", ""]
     if incidents:
-        lines += ["## Crashes and hangs", "", "| batch | kind | what | last lines of the worker's stderr |", "|---|---|---|---|"]
+        lines += ["## Crashes and hangs", "",
+                  "| batch | kind | what | rare categories in the batch (at most 3 inputs) | last lines of the worker's stderr |",
+                  "|---|---|---|---|---|"]
         for inc in incidents:
             tail = inc["stderr"].replace("|", "\\|").replace("\n", " / ")[-400:]
-            lines.append(f"| {inc['batch']} | {inc['kind']} | {inc['what']} | {tail} |")
+            lines.append(f"| {inc['batch']} | {inc['kind']} | {inc['what']} | {inc.get('rare', '')} | {tail} |")
         lines.append("")
     problems = [(r["batch"], r["kind"], m) for r in done for m in r["untyped"] + r["internal"] + r["lost_detail"]]
     if problems:
         lines += ["## Untyped errors, internal errors and lost rows", ""]
-        lines += [f"- batch {b} ({k}): {m}" for b, k, m in problems[:40]]
+        lines += [f"- batch {b} ({k}): {m}" for b, k, m in problems[:60]]
         lines.append("")
     lines += ["## By kind and category", "", "| kind | category | inputs | embedded | typed failures (class: count) |",
               "|---|---|---|---|---|"]
