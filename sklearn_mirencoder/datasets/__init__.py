@@ -20,18 +20,20 @@ Tasks
 Each data set is a :class:`TaskSpec` in :data:`TASKS`: its tables (single files with a
 pinned SHA-256 and one or more origins), its file sets (many small files from one origin
 folder, pinned by a manifest digest, also accepted as a local ``.tar.gz``) and a builder that
-turns the verified bytes into a :class:`~sklearn.utils.Bunch`.  Adding a task (thread
-coarsening, loop vectorisation...) is adding an entry and its builder; fetching, caching,
+turns the verified bytes into a :class:`~sklearn.utils.Bunch`.  Adding a task (loop
+vectorisation...) is adding an entry and its builder; fetching, caching,
 verification and the errors are shared.
 
-=================  ============================================================  =========
-task               what                                                          loader
-=================  ============================================================  =========
-``devmap-cgo17``   heterogeneous CPU/GPU device mapping (Cummins et al., PACT'17;  :func:`load_devmap`
-                   Grewe et al., CGO'13): 680 rows per platform, 669 IR files
-``gpuflopbench``   CUDA / OpenMP kernel bottleneck on an RTX 3080 (gpuFLOPBench,     :func:`load_gpuflopbench`
-                   HeCBench): 661 targets, compute- vs bandwidth-bound, log AI
-=================  ============================================================  =========
+===========================  ==============================================================  =============================
+task                         what                                                            loader
+===========================  ==============================================================  =============================
+``devmap-cgo17``             heterogeneous CPU/GPU device mapping (Cummins et al., PACT'17;  :func:`load_devmap`
+                             Grewe et al., CGO'13): 680 rows per platform, 669 IR files
+``gpuflopbench``             CUDA / OpenMP kernel bottleneck on an RTX 3080 (gpuFLOPBench,   :func:`load_gpuflopbench`
+                             HeCBench): 661 targets, compute- vs bandwidth-bound, log AI
+``threadcoarsening-pact14``  OpenCL thread-coarsening factor (Magni et al., PACT'14;         :func:`load_threadcoarsening`
+                             Cummins et al., PACT'17): 17 kernels x 4 GPUs, factors 1-32
+===========================  ==============================================================  =============================
 
 Every failure is a :class:`~sklearn_mirencoder.errors.DatasetError` whose message says how
 to get the data.
@@ -47,6 +49,12 @@ from .devmap import (
     resolve_devmap_ir_file,
 )
 from .gpuflopbench import gpuflopbench_compile_units, load_gpuflopbench, map_compile_command
+from .threadcoarsening import (
+    COARSENING_FACTORS,
+    THREADCOARSENING_PLATFORMS,
+    load_threadcoarsening,
+    threadcoarsening_groups,
+)
 from ..errors import DatasetError
 
 __all__ = [
@@ -67,4 +75,8 @@ __all__ = [
     "load_gpuflopbench",
     "gpuflopbench_compile_units",
     "map_compile_command",
+    "load_threadcoarsening",
+    "THREADCOARSENING_PLATFORMS",
+    "COARSENING_FACTORS",
+    "threadcoarsening_groups",
 ]
