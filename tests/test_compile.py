@@ -304,6 +304,15 @@ def test_input_errors(source, match):
     assert info.value.sample == "sample-7"
 
 
+def test_latin1_comment_is_accepted(clang):
+    """Old benchmarks carry a Latin-1 \xa9 or accented name in a comment: clang reads them, so do we."""
+    src = (b"/* (c) \xa9 2009 J. M\xfcller; licence text long enough for the rule of at most 1% */\n"
+           + b"".join(b"int f%d(int x) { return x * %d; }\n" % (i, i) for i in range(8)))
+    assert compile_source(src, language="c", name="latin1.c", compiler=clang).bitcode
+    with pytest.raises(InputError, match="not valid UTF-8"):  # binary data is still refused
+        compile_source(src + b"\x00\x01\x02", language="c", name="binary.c", compiler=clang)
+
+
 def test_size_limit_names_parameter():
     with pytest.raises(InputError, match="max_source_bytes") as info:
         compile_source("int x;" * 10, language="c", name="big.c", max_source_bytes=10)

@@ -40,7 +40,11 @@ execution-space attributes, the built-in variables (from clang's own
 ``__clang_cuda_builtin_vars.h``), vector types and ``dim3``, atomics, the device maths
 library (clang's own libdevice wrappers), device ``printf``/``malloc`` and declarations of
 the common CUDA runtime host API, so files that include ``<cuda_runtime.h>`` (a stub that
-includes the same header) and launch kernels with ``<<<>>>`` compile in device-only mode.
+includes the same header) and launch kernels with ``<<<>>>`` compile in device-only mode.  Like
+clang's own CUDA wrapper it includes ``<cmath>``, ``<cstdlib>``, ``<string.h>``... when a C++
+library is installed.  The same folder holds SDK-free ``cuda_fp16.h``, ``cuda_bf16.h``,
+``cooperative_groups.h``, ``cub/cub.cuh``, ``thrust/*.h``, ``curand_kernel.h``, ``cuComplex.h``
+and ``math_constants.h`` (docs/frontend.md lists what they cover).
 This route needs a system clang: the ``ziglang`` wheel ships neither the OpenCL nor the
 CUDA headers of clang, so through it only C, C++ and OpenMP compile.
 

@@ -13,8 +13,11 @@
  * launches) type-checks.  Host code is parsed but never code-generated in
  * device-only mode, so declarations are enough.
  *
- * It is not the CUDA toolkit: textures, surfaces, cooperative groups,
- * half-precision types and CUB/Thrust are not provided.
+ * Next to it, SDK-free stand-ins for cuda_fp16.h, cuda_bf16.h,
+ * cooperative_groups.h, cub/cub.cuh, thrust/, curand_kernel.h, cuComplex.h
+ * and math_constants.h; texture objects are below.  It is not the CUDA
+ * toolkit: the libraries' headers (cuBLAS, cuFFT, ...), mma.h, cuda_fp8.h,
+ * surfaces and intrinsics above sm_70 are not provided.
  */
 #ifndef __MIRENCODER_CUDA_H__
 #define __MIRENCODER_CUDA_H__
@@ -491,6 +494,14 @@ typedef unsigned long long cudaTextureObject_t;
 typedef unsigned long long cudaSurfaceObject_t;
 typedef void (*cudaStreamCallback_t)(cudaStream_t, cudaError_t, void *);
 typedef struct CUmemPoolHandle_st *cudaMemPool_t;
+typedef struct CUgraph_st *cudaGraph_t;
+typedef struct CUgraphExec_st *cudaGraphExec_t;
+typedef struct CUgraphNode_st *cudaGraphNode_t;
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2
+};
 enum cudaComputeMode {
   cudaComputeModeDefault = 0,
   cudaComputeModeExclusive = 1,
@@ -656,6 +667,14 @@ __host__ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *__stream, unsigned 
 __host__ cudaError_t cudaStreamCreateWithPriority(cudaStream_t *__stream, unsigned int __flags,
                                                   int __priority);
 __host__ cudaError_t cudaDeviceGetStreamPriorityRange(int *__least, int *__greatest);
+__host__ cudaError_t cudaStreamBeginCapture(cudaStream_t __stream, enum cudaStreamCaptureMode __mode);
+__host__ cudaError_t cudaStreamEndCapture(cudaStream_t __stream, cudaGraph_t *__graph);
+__host__ cudaError_t cudaGraphCreate(cudaGraph_t *__graph, unsigned int __flags);
+__host__ cudaError_t cudaGraphInstantiate(cudaGraphExec_t *__exec, cudaGraph_t __graph,
+                                          unsigned long long __flags = 0);
+__host__ cudaError_t cudaGraphLaunch(cudaGraphExec_t __exec, cudaStream_t __stream);
+__host__ cudaError_t cudaGraphExecDestroy(cudaGraphExec_t __exec);
+__host__ cudaError_t cudaGraphDestroy(cudaGraph_t __graph);
 __host__ cudaError_t cudaMallocAsync(void **__ptr, size_t __size, cudaStream_t __stream);
 __host__ cudaError_t cudaFreeAsync(void *__ptr, cudaStream_t __stream);
 __host__ cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t *__pool, int __dev);
@@ -854,6 +873,12 @@ template <class T> static __device__ __forceinline__ T tex2DLayered(cudaTextureO
 #endif
 
 /* C++ conveniences of cuda_runtime.h */
+static __inline__ __host__ cudaError_t cudaGraphInstantiate(cudaGraphExec_t *__exec,
+                                                            cudaGraph_t __graph,
+                                                            cudaGraphNode_t *__error_node,
+                                                            char *__log, size_t __log_size) {
+  return ::cudaGraphInstantiate(__exec, __graph, 0ull);  /* the CUDA 11 signature */
+}
 template <class T>
 static __inline__ __host__ cudaError_t cudaMalloc(T **__ptr, size_t __size) {
   return ::cudaMalloc((void **)(void *)__ptr, __size);

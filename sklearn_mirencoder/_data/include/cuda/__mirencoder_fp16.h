@@ -51,6 +51,12 @@
       __x = __builtin_bit_cast(S, __r.x); return *this; }                      \
     __host__ __device__ T &operator=(float __f) { __x = (S)__f; return *this; } \
     __host__ __device__ T &operator=(double __f) { __x = (S)__f; return *this; } \
+    __host__ __device__ T &operator=(short __v) { __x = (S)__v; return *this; } \
+    __host__ __device__ T &operator=(unsigned short __v) { __x = (S)__v; return *this; } \
+    __host__ __device__ T &operator=(int __v) { __x = (S)__v; return *this; }   \
+    __host__ __device__ T &operator=(unsigned int __v) { __x = (S)__v; return *this; } \
+    __host__ __device__ T &operator=(long long __v) { __x = (S)__v; return *this; } \
+    __host__ __device__ T &operator=(unsigned long long __v) { __x = (S)__v; return *this; } \
     __host__ __device__ operator TR() const {                                  \
       TR __r; __r.x = __builtin_bit_cast(unsigned short, __x); return __r; }   \
     __host__ __device__ operator float() const { return (float)__x; }          \

@@ -18,6 +18,9 @@
 #error "cooperative_groups.h is for clang CUDA (device-side) compilation only"
 #endif
 
+#include <type_traits>
+#include <utility>
+
 extern "C" __device__ void __mirencoder_grid_sync(void);
 
 namespace cooperative_groups {
@@ -29,6 +32,36 @@ static __device__ __forceinline__ unsigned int block_size() {
   return blockDim.x * blockDim.y * blockDim.z;
 }
 static __device__ __forceinline__ unsigned int lane_id() { return block_rank() & 31u; }
+/* A tile shuffles any trivially copyable type: arithmetic ones directly,
+   others (structs, __half) one 32-bit word at a time. */
+enum shfl_kind { SHFL_IDX, SHFL_UP, SHFL_DOWN, SHFL_XOR };
+template <class T>
+__device__ __forceinline__ T shfl1(shfl_kind __k, unsigned int __m, T __v, int __a, int __w) {
+  switch (__k) {
+  case SHFL_UP: return __shfl_up_sync(__m, __v, (unsigned int)__a, __w);
+  case SHFL_DOWN: return __shfl_down_sync(__m, __v, (unsigned int)__a, __w);
+  case SHFL_XOR: return __shfl_xor_sync(__m, __v, __a, __w);
+  default: return __shfl_sync(__m, __v, __a, __w);
+  }
+}
+template <class T> struct __words { unsigned int __x[(sizeof(T) + 3) / 4]; };
+template <class T>
+__device__ __forceinline__ T shfl(shfl_kind __k, unsigned int __m, T __v, int __a, int __w,
+                                  std::true_type) {
+  return shfl1(__k, __m, __v, __a, __w);
+}
+template <class T>
+__device__ __forceinline__ T shfl(shfl_kind __k, unsigned int __m, const T &__v, int __a, int __w,
+                                  std::false_type) {
+  __words<T> __in, __out;
+  __builtin_memcpy(&__in, &__v, sizeof(T));
+#pragma unroll
+  for (int __i = 0; __i < (int)((sizeof(T) + 3) / 4); ++__i)
+    __out.__x[__i] = shfl1(__k, __m, __in.__x[__i], __a, __w);
+  T __r;
+  __builtin_memcpy(&__r, &__out, sizeof(T));
+  return __r;
+}
 }  // namespace __mir
 
 class thread_group {
@@ -93,16 +126,16 @@ class __warp_ops {
 
  public:
   template <class T> __device__ T shfl(T __v, int __src) const {
-    return __shfl_sync(__m(), __v, __src, __w());
+    return __mir::shfl(__mir::SHFL_IDX, __m(), __v, (int)__src, __w(), std::is_arithmetic<T>());
   }
   template <class T> __device__ T shfl_down(T __v, unsigned int __d) const {
-    return __shfl_down_sync(__m(), __v, __d, __w());
+    return __mir::shfl(__mir::SHFL_DOWN, __m(), __v, (int)__d, __w(), std::is_arithmetic<T>());
   }
   template <class T> __device__ T shfl_up(T __v, unsigned int __d) const {
-    return __shfl_up_sync(__m(), __v, __d, __w());
+    return __mir::shfl(__mir::SHFL_UP, __m(), __v, (int)__d, __w(), std::is_arithmetic<T>());
   }
   template <class T> __device__ T shfl_xor(T __v, unsigned int __l) const {
-    return __shfl_xor_sync(__m(), __v, __l, __w());
+    return __mir::shfl(__mir::SHFL_XOR, __m(), __v, (int)__l, __w(), std::is_arithmetic<T>());
   }
   __device__ int any(int __p) const { return __any_sync(__m(), __p); }
   __device__ int all(int __p) const { return __all_sync(__m(), __p); }

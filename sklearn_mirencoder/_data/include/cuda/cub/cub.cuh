@@ -21,6 +21,13 @@
 #endif
 
 #include <stddef.h>
+/* standard headers the toolkit's CUB (through libcu++) brings in; programs
+   use std::chrono after including only <cub/cub.cuh> */
+#include <chrono>
+#include <iterator>
+#include <limits>
+#include <type_traits>
+#include <utility>
 
 #define CUB_NAMESPACE_BEGIN namespace cub {
 #define CUB_NAMESPACE_END }

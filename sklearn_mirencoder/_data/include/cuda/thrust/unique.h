@@ -1,0 +1,2 @@
+/* thrust/unique.h -- shipped by sklearn-mirencoder: see __mirencoder_thrust.h. */
+#include "__mirencoder_thrust.h"
