@@ -299,32 +299,50 @@ def paired_section(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
     for run in runs:
         if run.status != "ok":
             continue
-        for model in models:
-            for row in paired_rows(run.results, model):
-                best = f"{row['best']} ({row['best_mean']:.1f})" if row.get("best") else "-"
-                lines.append(f"| {run.name} | {row['feature set']} | {row['mean']:.1f} | "
-                             f"{_fmt_pair(row.get('random'))} | {best} | {_fmt_pair(row.get('baseline'))} | "
-                             f"{_fmt_pair(row.get('aux'))} |")
+        for label, results in blocks(run).items():
+            for model in models:
+                for row in paired_rows(results, model):
+                    best = f"{row['best']} ({row['best_mean']:.1f})" if row.get("best") else "-"
+                    lines.append(f"| {label} | {row['feature set']} | {row['mean']:.1f} | "
+                                 f"{_fmt_pair(row.get('random'))} | {best} | {_fmt_pair(row.get('baseline'))} | "
+                                 f"{_fmt_pair(row.get('aux'))} |")
     return lines + [""]
 
 
+def by_metric(results: Sequence[Result]) -> dict[str, list[Result]]:
+    """A task's results split by metric (a task may score some settings otherwise, e.g. R^2)."""
+    out: dict[str, list[Result]] = {}
+    for r in results:
+        out.setdefault(r.metric, []).append(r)
+    return out
+
+
+def blocks(run: TaskRun) -> dict[str, list[Result]]:
+    """``label -> results`` of one task: the task's name, or ``name (metric)`` per metric when
+    it has several (statistics never mix metrics)."""
+    parts = by_metric(run.results)
+    if len(parts) == 1:
+        return {run.name: run.results}
+    return {f"{run.name} ({m})": rs for m, rs in parts.items()}
+
+
 def headline(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
-    """One line per task: each model's full vector (+ aux where the task has it)."""
+    """One line per task (and metric) and model: its full vector (+ aux where the task has it)."""
     lines = ["## Headline", "", "| task | metric | feature set | mean | vs random weights | vs best baseline |",
              "|---|---|---|---:|---:|---|"]
     for run in runs:
         if run.status != "ok" or not run.results:
             continue
-        names = {r.feature_set for r in run.results}
-        metric = run.results[0].metric
-        for model in models:
-            for name in (model + AUX_SUFFIX, model):
-                if name in names:
-                    row = next(r for r in paired_rows(run.results, model) if r["feature set"] == name)
-                    best = f"{_fmt_pair(row.get('baseline'))} vs {row['best']}" if row.get("best") else "-"
-                    lines.append(f"| {run.name} | {metric} | {name} | {row['mean']:.1f} | "
-                                 f"{_fmt_pair(row.get('random'))} | {best} |")
-                    break
+        for label, results in blocks(run).items():
+            names = {r.feature_set for r in results}
+            for model in models:
+                for name in (model + AUX_SUFFIX, model):
+                    if name in names:
+                        row = next(r for r in paired_rows(results, model) if r["feature set"] == name)
+                        best = f"{_fmt_pair(row.get('baseline'))} vs {row['best']}" if row.get("best") else "-"
+                        lines.append(f"| {label} | {results[0].metric} | {name} | {row['mean']:.1f} | "
+                                     f"{_fmt_pair(row.get('random'))} | {best} |")
+                        break
     return lines + [""]
 
 
@@ -341,7 +359,8 @@ def render(runs, *, argv, started, seconds, args, models, seeds, heads, figures)
            f"- Hardware: {devmap.hardware()}; model on `{args.device}`",
            "- Versions: " + ", ".join(f"{k} {v}" for k, v in devmap.versions().items()),
            f"- Seeds (fold partitions / pools): {list(seeds)}; heads: {', '.join(heads)} "
-           "(`devmap.make_head`: nested `GridSearchCV`; tasks without a trained head use their own, named in the table)",
+           "(`devmap.make_head`: nested `GridSearchCV`; tasks without a trained head use their own, named in the "
+           "table)",
            "- Models: " + "; ".join(f"`{n}` = {_label(p)}" for n, p in models.items()), "",
            "Feature sets (`benchmarks/suitelib/features.py`): **bag of IR words** = log1p counts of normalised IR "
            f"words and bigrams seen in >= 2 of the task's programs (at most {F.BAG_MAX_TERMS}; the vocabulary is "
@@ -362,12 +381,12 @@ def render(runs, *, argv, started, seconds, args, models, seeds, heads, figures)
         secs = ", ".join(f"{k} {v:.0f} s" for k, v in run.seconds.items())
         out += [f"{run.n_programs} programs, {len(run.failures)} without IR; {len(run.sets)} feature sets; "
                 f"time: {secs}" + (" (results from the cache)" if run.cached else ""), ""]
-        if run.results:
-            out += [f"Score: {run.results[0].metric}, mean ± std over seeds.", ""]
-            out += score_table(run.results) + [""]
-            ex = extras_table(run.results)
+        for metric, results in by_metric(run.results).items():
+            out += [f"Score: {metric}, mean ± std over seeds.", ""]
+            out += score_table(results) + [""]
+            ex = extras_table(results)
             if ex:
-                out += ["Other metrics (mean over settings and seeds):", ""] + ex + [""]
+                out += ["Other metrics of these settings (mean over settings and seeds):", ""] + ex + [""]
         if run.name in figures:
             out += [f"![{run.name}](figures/{figures[run.name].name})", ""]
         out += ["Notes and failures:", ""] + [f"- {n}" for n in run.notes]
@@ -395,43 +414,49 @@ def _label(path: Path) -> str:
 
 
 def plot_task(run: TaskRun, path: Path, models: Sequence[str]) -> Path:
-    """Bar chart: each feature set's mean score over settings, per head; error bars = std over
-    seeds of the per-seed mean."""
+    """Bar charts, one per metric: each feature set's mean score over settings, per head;
+    error bars = std over seeds of the per-seed mean."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = list(dict.fromkeys((r.feature_set, r.head) for r in run.results))
-    means, stds, colors = [], [], []
-    palette = {"baseline": "tab:grey", RANDOM: "tab:orange", BUNDLED: "tab:blue"}
-    for fs, head in keys:
-        per_seed: dict[int, list[float]] = {}
-        for r in run.results:
-            if r.feature_set == fs and r.head == head:
-                per_seed.setdefault(r.seed, []).append(r.score)
-        v = [np.mean(s) for s in per_seed.values()]
-        means.append(np.mean(v))
-        stds.append(np.std(v))
-        base = family(fs)[0]
-        colors.append(palette.get(base, "tab:green" if base in models else "tab:grey"))
-    labels = [f"{fs} ({h})" for fs, h in keys]
-    fig, ax = plt.subplots(figsize=(8, 0.25 * len(keys) + 1.5))
-    y = np.arange(len(keys))
-    ax.barh(y, means, xerr=stds, color=colors, capsize=2)
-    ax.set_yticks(y)
-    ax.set_yticklabels(labels, fontsize=7)
-    ax.invert_yaxis()
-    lo = min(means) - 2 * max(stds + [1.0])
-    ax.set_xlim(max(0.0, lo), max(means) + 2 * max(stds + [1.0]))
-    ax.set_xlabel(f"{run.results[0].metric}, mean over settings (± std over seeds)")
-    ax.set_title(f"{run.name}: grey = baselines, blue = bundled weights, orange = random weights, green = --model")
-    ax.title.set_fontsize(8)
-    ax.grid(axis="x", alpha=0.3)
+    parts = by_metric(run.results)
+    n = max(len(dict.fromkeys((r.feature_set, r.head) for r in run.results)), 1)
+    fig, axes = plt.subplots(1, len(parts), figsize=(8 * len(parts), 0.25 * n + 1.5), squeeze=False)
+    for ax, (metric, results) in zip(axes[0], parts.items()):
+        _bars(ax, results, metric, models)
+    fig.suptitle(f"{run.name}: grey = baselines, blue = bundled weights, orange = random weights, green = --model",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _bars(ax, results: Sequence[Result], metric: str, models: Sequence[str]) -> None:
+    keys = list(dict.fromkeys((r.feature_set, r.head) for r in results))
+    means, stds, colors = [], [], []
+    palette = {RANDOM: "tab:orange", BUNDLED: "tab:blue"}
+    for fs, head in keys:
+        per_seed: dict[int, list[float]] = {}
+        for r in results:
+            if r.feature_set == fs and r.head == head:
+                per_seed.setdefault(r.seed, []).append(r.score)
+        v = [np.mean(x) for x in per_seed.values()]
+        means.append(float(np.mean(v)))
+        stds.append(float(np.std(v)))
+        base = family(fs)[0]
+        colors.append(palette.get(base, "tab:green" if base in models else "tab:grey"))
+    y = np.arange(len(keys))
+    ax.barh(y, means, xerr=stds, color=colors, capsize=2)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{fs} ({h})" for fs, h in keys], fontsize=7)
+    ax.invert_yaxis()
+    pad = 2 * max(stds + [1.0])
+    ax.set_xlim(max(0.0, min(means) - pad) if min(means) >= 0 else min(means) - pad, max(means) + pad)
+    ax.set_xlabel(f"{metric}, mean over settings (± std over seeds)")
+    ax.grid(axis="x", alpha=0.3)
 
 
 def write_csv(runs: Sequence[TaskRun], path: Path) -> None:

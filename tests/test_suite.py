@@ -3,9 +3,7 @@ feature sets, the device-mapping folds, the retrieval score, and one small end-t
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,7 +127,6 @@ def test_ir2vec_compatible_drops_new_syntax():
 
 
 _FAKE_IR2VEC = """
-import os
 __version__ = "fake"
 class _E:
     def __init__(self, path):
@@ -280,7 +277,20 @@ def test_suite_quick_devmap_end_to_end(tmp_path, monkeypatch, tiny_model_dir):  
     df = pd.read_csv(out / "benchmarks.csv")
     assert set(df["setting"]) == {"amd/stratified", "amd/grouped"}
     assert set(df["seed"]) == {0} and set(df["head"]) == {"logreg"}
-    assert {"aux only", "MIREncoder + aux", "random weights text + aux", "bag of IR words"} <= set(df["feature_set"])
+    expected = {"aux only", "MIREncoder + aux", "random weights text + aux", "bag of IR words + aux"}
+    assert expected <= set(df["feature_set"])
     # a rerun takes the results from the cache
     assert suite.main(argv) == 0
     assert "results from the cache" in (out / "benchmarks.md").read_text()
+
+
+def test_statistics_never_mix_metrics():
+    rs = [Result("g", "grouped", "MIREncoder", "logreg", 0, "accuracy %", 60),
+          Result("g", "grouped", "random weights", "logreg", 0, "accuracy %", 50),
+          Result("g", "grouped/r2", "MIREncoder", "logreg", 0, "R^2 x 100", -40),
+          Result("g", "grouped/r2", "random weights", "logreg", 0, "R^2 x 100", 10)]
+    run = suite.TaskRun("g", results=rs)
+    assert list(suite.blocks(run)) == ["g (accuracy %)", "g (R^2 x 100)"]
+    lines = "\n".join(suite.headline([run], ["MIREncoder"]))
+    assert "| g (accuracy %) | accuracy % | MIREncoder | 60.0 | +10.00 (1/1) |" in lines
+    assert "| g (R^2 x 100) | R^2 x 100 | MIREncoder | -40.0 | -50.00 (0/1) |" in lines

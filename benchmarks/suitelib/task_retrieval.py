@@ -102,7 +102,8 @@ def load(data_dir: Path | None, *, cache_dir: Path, quick: bool) -> TaskData:
     if path.is_file():
         programs = [Program(**d) for d in json.loads(path.read_text())]
     else:
-        programs = [_program(corpus, f"{i:04d}.{lvl}", r) for i, pr in enumerate(pairs) for lvl, r in zip(("O0", "O1"), pr)]
+        programs = [_program(corpus, f"{i:04d}.{lvl}", r)
+                    for i, pr in enumerate(pairs) for lvl, r in zip(("O0", "O1"), pr)]
         path.write_text(json.dumps([p.__dict__ for p in programs]))
     packages = sorted({r0["package"] for r0, _ in pairs})
     task = TaskData(NAME, programs, meta={"pairs": [(r0["package"], r0["file"]) for r0, _ in pairs]})
