@@ -204,9 +204,9 @@ def test_reading_stops_at_the_limit_whatever_stat_says(tmp_path):
 
 # ---------------------------------------------------------------------------- the benchmark's slice
 
-#: Categories that the transformer does not survive yet (it reads paths and file objects itself,
-#: unguarded; see the xfail tests below): they would hang or fill memory in this process.
-KNOWN_TRANSFORMER_BUGS = frozenset({"closed", "read_raises", "device", "symlink_device", "fifo"})
+#: Categories the slice skips (none: paths are read with read_source_file and file objects'
+#: read() errors are the sample's InputError, see test_hostile_paths_and_file_objects_fail_their_row_only).
+KNOWN_TRANSFORMER_BUGS: frozenset = frozenset()
 
 
 def test_a_seeded_slice_of_the_benchmark(system_clang, tmp_path, torch_one_thread):
@@ -284,10 +284,6 @@ for what, (kind, bad) in cases.items():
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MIRTransformer reads paths (read_bytes) and file objects (read()) itself, unguarded: a FIFO blocks, "
-    "/dev/zero fills memory, a closed file or a raising read() ends the batch; the fix is to read paths "
-    "with frontend.ir.read_source_file and to catch read() errors as that sample's InputError"))
 def test_hostile_paths_and_file_objects_fail_their_row_only(clang, tmp_path):
     import resource
     import subprocess

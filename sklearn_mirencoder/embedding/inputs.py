@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import FrontendError, InputError
 from ..frontend.compile import COMPILED_LANGUAGES, language_from_path, normalize_language
+from ..frontend.ir import read_source_file
 
 #: Files larger than this are refused (as the front end does for content).
 MAX_SOURCE_BYTES = 4_000_000
@@ -98,14 +99,25 @@ def check_size(what: str, size: int, limit: int | None) -> None:
 
 
 def _read_path(path: Path, limit: int | None) -> bytes:
-    """The bytes of the file at ``path`` (``input="filename"``)."""
+    """The bytes of the file at ``path`` (``input="filename"``): regular files only, read
+    without blocking and at most ``limit`` bytes (a FIFO, ``/dev/zero`` or a symlink to one
+    is refused, not waited on; see :func:`~sklearn_mirencoder.frontend.ir.read_source_file`)."""
+    return read_source_file(path, max_source_bytes=limit)
+
+
+def _read_file_object(x, limit: int | None):
+    """What ``x.read()`` returns, at most ``limit + 1`` bytes or characters (so an endless
+    stream is not read whole); any error of ``read`` is the sample's ``InputError``."""
     try:
-        if path.is_dir():
-            raise IsADirectoryError(21, "is a directory")
-        check_size("file", path.stat().st_size, limit)
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc}); check the path") from None
+        if limit is None:
+            return x.read()
+        try:
+            return x.read(limit + 1)
+        except TypeError:  # a file-like object whose read() takes no size
+            return x.read()
+    except Exception as exc:  # a file object may raise anything (closed, I/O error, a bug of its own)
+        raise InputError(f"cannot read the file object ({type(exc).__name__}: {exc}); pass an open, "
+                         "readable file") from None
 
 
 def _language_of_file(name: str | None) -> str:
@@ -155,7 +167,7 @@ def read_sample(
                 raise InputError(f"expected an open file (input='file'), got {type(x).__name__}")
             fname = getattr(x, "name", None)
             name = fname if isinstance(fname, str) else None
-            data = x.read()
+            data = _read_file_object(x, max_source_bytes)
             language = language if language is not None else _language_of_file(name)
         else:
             data = x

@@ -109,7 +109,8 @@ def task_ir(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | None):
     if needs_clang(task):
         result = compiled() if compiled is not None else compile_task(task, ctx)
         return ir_from_compile_result(result, name=task.name)
-    return to_ir(task.data, language=task.language, name=task.name, max_source_bytes=ctx.max_source_bytes)
+    return to_ir(task.data, language=task.language, name=task.name, max_source_bytes=ctx.max_source_bytes,
+                 compiler=ctx.compiler, timeout=ctx.timeout)
 
 
 def frontend_task(task: Task, ctx: WorkerContext, compiled: Callable[[], Any] | None = None) -> tuple:
