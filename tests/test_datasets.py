@@ -209,16 +209,20 @@ def _origin_path(root: Path, origin, name: str) -> Path:
 def fake_origin(tmp_path_factory) -> Path:
     """The raw.githubusercontent.com layout of the pinned origins, from the local copy
     (only the first origin of each table)."""
-    d = _local()
-    root = tmp_path_factory.mktemp("origin")
-    for t in SPEC.tables:
+    return make_fake_origin(tmp_path_factory.mktemp("origin"), SPEC, IR_SET, _local())
+
+
+def make_fake_origin(root: Path, spec, ir_set, local: Path) -> Path:
+    """Lay out ``spec``'s tables (first origin each) and the ``.ll`` files of
+    ``local/kernels_ir.tar.gz`` under ``root`` as raw.githubusercontent.com serves them."""
+    for t in spec.tables:
         origin, remote = t.sources[0]
         p = _origin_path(root, origin, remote)
         p.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(d / t.name, p)
-    ir_dir = _origin_path(root, IR_SET.origin, "")
+        shutil.copy(local / t.name, p)
+    ir_dir = _origin_path(root, ir_set.origin, "")
     ir_dir.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(d / "kernels_ir.tar.gz") as tar:
+    with tarfile.open(local / "kernels_ir.tar.gz") as tar:
         for m in tar:
             if m.isfile() and m.name.endswith(".ll"):
                 (ir_dir / Path(m.name).name).write_bytes(tar.extractfile(m).read())

@@ -20,7 +20,7 @@ from suitelib import task_threadcoarsening as T
 from suitelib.core import Result
 
 from conftest import shared_dir
-from test_datasets import _Mirror, _origin_path
+from test_datasets import _Mirror, _origin_path, make_fake_origin
 
 SPEC = TASKS["threadcoarsening-pact14"]
 IR_SET = SPEC.file_sets[0]
@@ -166,20 +166,7 @@ def test_local_copy_as_folder_and_corrupted_copies(tmp_path):
 @pytest.fixture(scope="module")
 def fake_origin(tmp_path_factory) -> Path:
     """The raw.githubusercontent.com layout of the pinned origins, from the local copy."""
-    d = _local()
-    root = tmp_path_factory.mktemp("origin")
-    for t in SPEC.tables:
-        origin, remote = t.sources[0]
-        p = _origin_path(root, origin, remote)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(d / t.name, p)
-    ir_dir = _origin_path(root, IR_SET.origin, "")
-    ir_dir.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(d / "kernels_ir.tar.gz") as tar:
-        for m in tar:
-            if m.isfile() and m.name.endswith(".ll"):
-                (ir_dir / Path(m.name).name).write_bytes(tar.extractfile(m).read())
-    return root
+    return make_fake_origin(tmp_path_factory.mktemp("origin"), SPEC, IR_SET, _local())
 
 
 def test_download_verify_cache(fake_origin, tmp_path, tc):
