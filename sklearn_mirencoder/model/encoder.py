@@ -164,12 +164,21 @@ class TextEncoder(nn.Module):
         for layer in self.layers.layers:
             attn = layer.self_attn
             heads = attn.num_heads
-            qkv = F.linear(layer.norm1(x), attn.in_proj_weight, attn.in_proj_bias)
+            qkv = _in_projection(attn, layer.norm1(x))
             q, k, v = qkv.view(w, length, 3, heads, hidden // heads).permute(2, 0, 3, 1, 4)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
             x = x + attn.out_proj(a.transpose(1, 2).reshape(w, length, hidden))
             x = x + layer.linear2(F.gelu(layer.linear1(layer.norm2(x))))
         return self.layers.norm(x)
+
+
+def _in_projection(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tensor:
+    """The query/key/value projection of ``x``: the int8 one that
+    :func:`~sklearn_mirencoder.model.quantize.quantize_int8` attaches, else the float weights."""
+    int8 = getattr(attn, "int8_in_proj", None)
+    if int8 is not None:
+        return int8(x)
+    return F.linear(x, attn.in_proj_weight, attn.in_proj_bias)
 
 
 # ----------------------------------------------------------------------------------------
@@ -330,6 +339,9 @@ class MIREncoder(nn.Module):
     Use :meth:`from_pretrained` to load a trained model, :func:`random_init` for the same
     architecture with random weights.
     """
+
+    #: ``"float32"``, or ``"int8"`` for the copy :func:`~sklearn_mirencoder.model.quantize.quantize_int8` makes.
+    precision = "float32"
 
     def __init__(self, config: MIREncoderConfig, tokenizer=None):
         super().__init__()
@@ -499,7 +511,9 @@ class MIREncoder(nn.Module):
                 )
                 parts.append(text)
             if modality in ("graph", "both"):
-                with _one_cpu_thread(self.device):
+                # int8 products are exact, so the graph part may use every thread
+                threads = contextlib.nullcontext() if self.precision == "int8" else _one_cpu_thread(self.device)
+                with threads:
                     graph = self.graph_vectors(batch)
                 parts.append(graph)
             if modality == "both":
