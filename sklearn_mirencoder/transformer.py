@@ -103,6 +103,7 @@ _MODALITIES = ("both", "text", "graph")
 _INPUTS = ("content", "filename", "file")
 _ERRORS = ("raise", "nan")
 _ENCODE_IN = ("auto", "parent", "workers")
+_PRECISIONS = ("auto", "float32", "int8")
 
 
 # ------------------------------------------------------------------------------- public types
@@ -167,6 +168,11 @@ class _Runtime(NamedTuple):
     source: ModelSource
     digest: str
     device: str
+    precision: str = "float32"
+    max_windows: int | None = None
+    weights_id: str = ""
+    """What identifies the vectors' source in cache keys: the weights' digest, and how they
+    run when that is not the full-precision model reading its own number of windows."""
 
 # --------------------------------------------------------------------------- the estimator
 
@@ -268,6 +274,23 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         Where the model runs: ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``, or ``"auto"``
         (CUDA when available).  An unavailable device raises
         :class:`DeviceUnavailableError`.
+    precision : {"auto", "float32", "int8"}, default="auto"
+        How the network computes.  ``"int8"`` (CPU only): its linear layers multiply 8-bit
+        integers -- weights per output row, each input row with its own scale, the sums
+        exact (:mod:`~sklearn_mirencoder.model.quantize`) -- which on a CPU embeds several
+        times faster than ``"float32"``, with vectors within a cosine of 1e-4 of the
+        float32 ones (speed: ``docs/embed-speed.md``; accuracy of both on every task:
+        ``docs/benchmarks.md``).  ``"float32"``: the full-precision network.  ``"auto"``:
+        ``"int8"`` on the CPU, ``"float32"`` on a GPU.  Bitwise deterministic either way
+        (across runs, ``n_jobs`` and backends); part of the cache key.
+    max_windows : None or int, default=None
+        A token budget: a program is read in at most this many windows of the model's
+        ``window`` tokens (512 for the bundled weights), evenly spaced over its text and
+        always including the first and the last; the tokens between them are not read.
+        ``None``: the model's own limit (32 windows, about 12,400 tokens, for the bundled
+        weights).  Smaller budgets embed long programs faster (the cost of each setting is
+        measured in ``docs/embed-speed.md``); :attr:`truncated_` names the programs
+        concerned.  Part of the cache key.
     cache : None, bool or path-like, default=None
         ``None``: keep embeddings in this process's memory, shared by all transformers (a
         grid search over the downstream model embeds each program once).  A folder: also
@@ -354,6 +377,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         encode_in="auto",
         batch_size=16,
         device="cpu",
+        precision="auto",
+        max_windows=None,
         cache=None,
         errors="raise",
         verbose=False,
@@ -376,6 +401,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self.encode_in = encode_in
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
+        self.max_windows = max_windows
         self.cache = cache
         self.errors = errors
         self.verbose = verbose
@@ -428,6 +455,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             "revision": rt.source.revision,
             "commit": rt.source.commit,
             "digest": rt.digest,
+            "precision": rt.precision,
             "requested": (self._model_ref(), self.revision),
         }
         return self
@@ -475,7 +503,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
             # 2. key: duplicates form one group, computed once
             settings = compile_settings(samples, self.compiler, self.opt_flags, self.extra_flags, self.confine_includes)
             groups = key_samples(
-                samples, settings, weights=rt.digest, modality=self.modality,
+                samples, settings, weights=rt.weights_id, modality=self.modality,
                 # text vectors do not use the graph builder; both use the function selected
                 graph_builder=view_id(builder_id if self.modality != "text" else None, self.function),
             )
@@ -632,6 +660,19 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         check_function_param(self.function)
         if not isinstance(self.confine_includes, (bool, np.bool_)):
             raise ValueError(f"confine_includes must be True or False, got {self.confine_includes!r}")
+        self._check_speed_params()
+
+    def _check_speed_params(self) -> None:
+        if self.precision not in _PRECISIONS:
+            raise ValueError(f"precision must be one of {_PRECISIONS}, got {self.precision!r}")
+        if self.precision == "int8" and self.device not in ("cpu", "auto"):
+            raise ValueError(
+                f"precision='int8' runs on the CPU only, but device={self.device!r}; pass precision='auto' "
+                "(int8 on the CPU, float32 on a GPU) or 'float32'"
+            )
+        mw = self.max_windows
+        if mw is not None and (isinstance(mw, bool) or not isinstance(mw, (int, np.integer)) or mw < 1):
+            raise ValueError(f"max_windows must be None or a positive int, got {mw!r}")
     def _read(self, items: list) -> list:
         """Stage 1 for every item: :class:`~sklearn_mirencoder.embedding.inputs.Sample` s, or
         the errors of the samples that cannot be read."""
@@ -645,7 +686,10 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         encode with, when they encode)."""
         encoder = None
         if self._encode_in_workers(rt):
-            encoder = EncoderSpec.of(rt.source, rt.digest, self.modality, self.local_files_only)
+            encoder = EncoderSpec.of(
+                rt.source, rt.digest, self.modality, self.local_files_only, precision=rt.precision,
+                max_windows=self.max_windows,
+            )
         return WorkerContext(
             rt.model.tokenizer, rt.model.config, settings.compiler,
             settings.opt_flags if self.opt_flags is not None else None, settings.extra_flags, self.timeout,
@@ -692,7 +736,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
 
     def _load(self) -> _Runtime:
         """The loaded model, reused while the parameters naming it do not change."""
-        spec = (self._model_ref(), self.revision, bool(self.local_files_only), self.device)
+        spec = (self._model_ref(), self.revision, bool(self.local_files_only), self.device, self.precision,
+                self.max_windows)
         rt = getattr(self, "_runtime", None)
         if rt is not None and rt.spec == spec:
             return rt
@@ -707,10 +752,17 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     f"the weights at {source} are not the ones this transformer was fitted with (digest "
                     f"{digest[:12]}..., fitted {str(info.get('digest'))[:12]}...); fit it again to use them"
                 )
-        loaded = load_model(source, device=device, digest=digest)
+        precision = self.precision if self.precision != "auto" else ("int8" if device == "cpu" else "float32")
+        if precision == "int8" and device != "cpu":  # device="auto" found a GPU
+            precision = "float32"
+        mw = None if self.max_windows is None else int(self.max_windows)
+        loaded = load_model(source, device=device, digest=digest, precision=precision, max_windows=mw)
         if loaded.tokenizer is None:  # pragma: no cover - from_pretrained always sets one
             raise ModelLoadError(f"{source}: the model has no tokenizer")
-        rt = _Runtime(spec, loaded, source, digest, device)
+        suffix = "" if precision == "float32" else f"+{precision}"
+        if mw is not None and mw != load_config(source).max_windows:
+            suffix += f"+w{mw}"
+        rt = _Runtime(spec, loaded, source, digest, device, precision, mw, digest + suffix)
         self._runtime = rt
         return rt
 

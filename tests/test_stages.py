@@ -370,7 +370,7 @@ def test_the_stages_in_order_are_transform(tiny_model_dir, model, ctx, settings)
     from _model_fixtures import make
 
     paths = [*C_PROGRAMS, C_PROGRAMS[1]]
-    ref = make(tiny_model_dir, language=None, input="filename", cache=False, errors="nan").fit_transform(
+    ref = make(tiny_model_dir, language=None, input="filename", cache=False, errors="nan", precision="float32").fit_transform(
         [str(p) for p in paths]
     )
     dim = model.config.output_dim("both")

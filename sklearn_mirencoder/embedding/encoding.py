@@ -29,13 +29,19 @@ class EncoderSpec(NamedTuple):
     digest: str
     modality: str
     local_files_only: bool
+    precision: str = "float32"
+    max_windows: int | None = None
 
     @classmethod
-    def of(cls, source: ModelSource, digest: str, modality: str, local_files_only: bool) -> "EncoderSpec":
-        """The spec of the weights the calling process loaded from ``source``."""
+    def of(
+        cls, source: ModelSource, digest: str, modality: str, local_files_only: bool, *,
+        precision: str = "float32", max_windows: int | None = None,
+    ) -> "EncoderSpec":
+        """The spec of the weights the calling process loaded from ``source``, and how it
+        runs them (``precision``, ``max_windows``: see :func:`~sklearn_mirencoder.model.loading.load_model`)."""
         return cls(
             source.kind, str(source.path), source.repo_id, source.commit or source.revision, digest, modality,
-            bool(local_files_only),
+            bool(local_files_only), precision, max_windows,
         )
 
 
@@ -46,7 +52,7 @@ def worker_model(spec: EncoderSpec):
     and refused unless its digest is the parent's."""
     from ..model.loading import loaded_model
 
-    model = loaded_model(spec.digest, "cpu")
+    model = loaded_model(spec.digest, "cpu", spec.precision, spec.max_windows)
     if model is not None:
         return model
     path = Path(spec.path)
@@ -71,7 +77,7 @@ def worker_model(spec: EncoderSpec):
             f"process uses {spec.digest[:12]}...); install the same weights on every worker, or pass "
             "encode_in='parent'"
         )
-    return load_model(source, device="cpu", digest=digest)
+    return load_model(source, device="cpu", digest=digest, precision=spec.precision, max_windows=spec.max_windows)
 
 
 def embed(model, encoded: list, modality: str) -> np.ndarray:

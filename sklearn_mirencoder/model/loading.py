@@ -4,6 +4,8 @@ and the summary ``mirencoder info`` prints.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import threading
 from collections import OrderedDict
@@ -15,7 +17,7 @@ from .encoder import MIREncoder, count_parameters
 from .files import CONFIG_NAME, INDEX_NAME, TOKENIZER_NAME
 from .hub import ModelSource, model_files, weights_digest
 
-__all__ = ["load_config", "load_model", "loaded_model", "clear_loaded_models", "model_summary", "MAX_LOADED_MODELS"]
+__all__ = ["load_config", "load_model", "loaded_model", "inference_variant", "clear_loaded_models", "model_summary", "MAX_LOADED_MODELS"]
 
 
 
@@ -36,21 +38,31 @@ _MODELS_LOCK = threading.Lock()
 MAX_LOADED_MODELS = 2
 
 
-def load_model(source: ModelSource, *, device: str = "cpu", digest: str | None = None):
+def load_model(
+    source: ModelSource,
+    *,
+    device: str = "cpu",
+    digest: str | None = None,
+    precision: str = "float32",
+    max_windows: int | None = None,
+):
     """Load the model of ``source`` on ``device`` (an ``eval()``-mode
     :class:`~sklearn_mirencoder.model.encoder.MIREncoder`).
 
-    Loaded models are kept per (weights digest, device) -- the last
+    ``precision="int8"`` gives the CPU fast path (:func:`~.quantize.quantize_int8`);
+    ``max_windows`` replaces the configuration's (a token budget: at most that many windows
+    per program, evenly spaced, see :func:`~.featurize.window_starts`).  Loaded models are
+    kept per (weights digest, device, precision, max_windows) -- the last
     :data:`MAX_LOADED_MODELS` of them -- and shared: they are only read (inference mode).
     """
     digest = digest or weights_digest(source.path)
-    memo = (digest, str(device))
+    memo = _memo(digest, device, precision, max_windows)
     with _MODELS_LOCK:
         model = _MODELS.get(memo)
         if model is not None:
             _MODELS.move_to_end(memo)
             return model
-    model = MIREncoder.from_pretrained(source.path, device=device)
+    model = inference_variant(MIREncoder.from_pretrained(source.path, device=device), precision, max_windows)
     with _MODELS_LOCK:
         _MODELS[memo] = model
         while len(_MODELS) > MAX_LOADED_MODELS:
@@ -58,10 +70,31 @@ def load_model(source: ModelSource, *, device: str = "cpu", digest: str | None =
     return model
 
 
-def loaded_model(digest: str, device: str = "cpu"):
-    """The model :func:`load_model` keeps for (``digest``, ``device``), or None."""
+def _memo(digest: str, device, precision: str, max_windows: int | None) -> tuple:
+    return (digest, str(device), precision, None if max_windows is None else int(max_windows))
+
+
+def inference_variant(model: MIREncoder, precision: str = "float32", max_windows: int | None = None) -> MIREncoder:
+    """``model`` as :func:`load_model` serves it: quantised for ``precision="int8"`` (a
+    copy), with ``max_windows`` in its configuration (a shallow copy sharing the weights)."""
+    if precision not in ("float32", "int8"):
+        raise ValueError(f"precision must be 'float32' or 'int8' here, got {precision!r}")
+    if precision == "int8":
+        if model.device.type != "cpu":
+            raise ValueError(f"precision='int8' runs on the CPU only, the model is on {model.device}; use float32")
+        from .quantize import quantize_int8
+
+        model = quantize_int8(model)
+    if max_windows is not None and int(max_windows) != model.config.max_windows:
+        model = copy.copy(model)  # the same modules, another configuration
+        model.config = dataclasses.replace(model.config, max_windows=int(max_windows))
+    return model
+
+
+def loaded_model(digest: str, device: str = "cpu", precision: str = "float32", max_windows: int | None = None):
+    """The model :func:`load_model` keeps for these arguments, or None."""
     with _MODELS_LOCK:
-        return _MODELS.get((digest, str(device)))
+        return _MODELS.get(_memo(digest, device, precision, max_windows))
 
 
 def clear_loaded_models() -> None:
