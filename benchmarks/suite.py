@@ -62,6 +62,10 @@ from suitelib.core import Result, TaskUnavailable, paired  # noqa: E402
 
 TASK_ORDER = ("devmap", "threadcoarsening", "gpuflopbench", "retrieval")
 BUNDLED, RANDOM = "MIREncoder", "random weights"
+#: The bundled weights in full precision: what the default (the int8 fast path on a CPU) is
+#: checked against, paired, on every task.
+FULL = "MIREncoder float32"
+_OPTION_TYPES = {"precision": str, "max_windows": int}
 DEFAULT_CACHE = Path(os.environ.get("MIRENCODER_SUITE_CACHE", "~/.cache/sklearn-mirencoder/benchmark-suite"))
 AUX_SUFFIX = " + aux"
 
@@ -104,28 +108,44 @@ def discover_tasks(wanted: Sequence[str] | None = None) -> dict[str, object]:
     return out
 
 
-def parse_models(specs: Sequence[str]) -> dict[str, Path]:
-    """``NAME=FOLDER`` options -> ``{NAME: folder}`` (each a saved model folder)."""
-    out: dict[str, Path] = {}
+def _parse_options(name: str, text: str) -> tuple[tuple[str, object], ...]:
+    """``precision=int8,max_windows=8`` -> ``(("precision", "int8"), ("max_windows", 8))``."""
+    out = []
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or key not in _OPTION_TYPES:
+            raise SystemExit(f"--model {name}: options are {', '.join(_OPTION_TYPES)} (KEY=VALUE), got {item!r}")
+        out.append((key, _OPTION_TYPES[key](value)))
+    return tuple(out)
+
+
+def parse_models(specs: Sequence[str]) -> dict[str, F.ModelSpec]:
+    """``NAME=FOLDER[@KEY=VALUE,...]`` options -> ``{NAME: ModelSpec}`` (each a saved model
+    folder, with the transformer options it runs with: ``precision``, ``max_windows``)."""
+    out: dict[str, F.ModelSpec] = {}
     for spec in specs:
-        name, sep, folder = spec.partition("=")
+        name, sep, rest = spec.partition("=")
+        folder, _, options = rest.partition("@")
         name = name.strip()
         if not sep or not name or not folder:
-            raise SystemExit(f"--model wants NAME=FOLDER, got {spec!r}")
-        if name in (BUNDLED, RANDOM) or name in out or name in F.BASELINES:
+            raise SystemExit(f"--model wants NAME=FOLDER[@KEY=VALUE,...], got {spec!r}")
+        if name in (BUNDLED, RANDOM, FULL) or name in out or name in F.BASELINES:
             raise SystemExit(f"--model name {name!r} is taken; pick another")
         path = Path(folder).expanduser()
         if not (path / "config.json").is_file():
             raise SystemExit(f"--model {name}: {path} is not a saved model folder (no config.json)")
-        out[name] = path
+        out[name] = F.ModelSpec(path, _parse_options(name, options))
     return out
 
 
-def models_of(args) -> dict[str, Path]:
+def models_of(args) -> dict[str, F.ModelSpec]:
+    """The default transformer on the bundled weights, the same weights in full precision,
+    random weights (with the default transformer) and the ``--model`` options."""
     weights = Path(args.weights).expanduser()
     if not (weights / "config.json").is_file():
         raise SystemExit(f"no model in {weights} (--weights)")
-    return {BUNDLED: weights, RANDOM: devmap.random_init_folder(weights, Path(args.cache_dir)),
+    return {BUNDLED: F.ModelSpec(weights), FULL: F.ModelSpec(weights, (("precision", "float32"),)),
+            RANDOM: F.ModelSpec(devmap.random_init_folder(weights, Path(args.cache_dir))),
             **parse_models(args.model)}
 
 
@@ -229,6 +249,8 @@ def paired_rows(results: Sequence[Result], model: str) -> list[dict]:
         row = {"feature set": name, "mean": mean_score(results, name)}
         if model != RANDOM and RANDOM + variant in names:
             row["random"] = paired(results, name, RANDOM + variant)
+        if model not in (RANDOM, FULL) and FULL + variant in names:
+            row["float32"] = paired(results, name, FULL + variant)
         best = best_baseline(results, variant)
         if best:
             row["best"], row["best_mean"] = best, mean_score(results, best)
@@ -293,9 +315,11 @@ def paired_section(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
              "best non-MIREncoder feature set of the task (bag of IR words, opcode counts, IR2Vec; the one with the "
              "highest mean score on the task, with the same aux variant, named in the table). A cell is one "
              "(setting, head, seed) both were scored on; `+d (k/n)` = mean difference in score points, ahead in k "
-             "of n cells. Where the task has aux inputs, `vs aux only` compares with the aux inputs alone.", ""]
+             "of n cells. Where the task has aux inputs, `vs aux only` compares with the aux inputs alone. "
+             f"`vs {FULL}` compares a fast path (the default on a CPU: int8) with the same weights in full "
+             "precision.", ""]
     lines += ["| task | feature set | mean | vs random weights | best baseline (mean) | vs best baseline | "
-              "vs aux only |", "|---|---|---:|---:|---|---:|---:|"]
+              f"vs aux only | vs {FULL} |", "|---|---|---:|---:|---|---:|---:|---:|"]
     for run in runs:
         if run.status != "ok":
             continue
@@ -305,7 +329,7 @@ def paired_section(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
                     best = f"{row['best']} ({row['best_mean']:.1f})" if row.get("best") else "-"
                     lines.append(f"| {label} | {row['feature set']} | {row['mean']:.1f} | "
                                  f"{_fmt_pair(row.get('random'))} | {best} | {_fmt_pair(row.get('baseline'))} | "
-                                 f"{_fmt_pair(row.get('aux'))} |")
+                                 f"{_fmt_pair(row.get('aux'))} | {_fmt_pair(row.get('float32'))} |")
     return lines + [""]
 
 
@@ -328,8 +352,8 @@ def blocks(run: TaskRun) -> dict[str, list[Result]]:
 
 def headline(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
     """One line per task (and metric) and model: its full vector (+ aux where the task has it)."""
-    lines = ["## Headline", "", "| task | metric | feature set | mean | vs random weights | vs best baseline |",
-             "|---|---|---|---:|---:|---|"]
+    lines = ["## Headline", "", f"| task | metric | feature set | mean | vs random weights | vs best baseline | "
+             f"vs {FULL} |", "|---|---|---|---:|---:|---|---:|"]
     for run in runs:
         if run.status != "ok" or not run.results:
             continue
@@ -341,7 +365,7 @@ def headline(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
                         row = next(r for r in paired_rows(results, model) if r["feature set"] == name)
                         best = f"{_fmt_pair(row.get('baseline'))} vs {row['best']}" if row.get("best") else "-"
                         lines.append(f"| {label} | {results[0].metric} | {name} | {row['mean']:.1f} | "
-                                     f"{_fmt_pair(row.get('random'))} | {best} |")
+                                     f"{_fmt_pair(row.get('random'))} | {best} | {_fmt_pair(row.get('float32'))} |")
                         break
     return lines + [""]
 
@@ -361,7 +385,7 @@ def render(runs, *, argv, started, seconds, args, models, seeds, heads, figures)
            f"- Seeds (fold partitions / pools): {list(seeds)}; heads: {', '.join(heads)} "
            "(`devmap.make_head`: nested `GridSearchCV`; tasks without a trained head use their own, named in the "
            "table)",
-           "- Models: " + "; ".join(f"`{n}` = {_label(p)}" for n, p in models.items()), "",
+           "- Models: " + "; ".join(f"`{n}` = {_label(m)}" for n, m in models.items()), "",
            "Feature sets (`benchmarks/suitelib/features.py`): **bag of IR words** = log1p counts of normalised IR "
            f"words and bigrams seen in >= 2 of the task's programs (at most {F.BAG_MAX_TERMS}; the vocabulary is "
            "fitted on all of a task's programs, unsupervised); **opcode counts** = log1p counts of instruction opcodes "
@@ -406,11 +430,13 @@ def _failure_lines(failures: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def _label(path: Path) -> str:
+def _label(model: F.ModelSpec) -> str:
+    path = model.folder
     try:
-        return f"`{path.resolve().relative_to(REPO)}`"
+        text = f"`{path.resolve().relative_to(REPO)}`"
     except ValueError:
-        return f"`{path}`"
+        text = f"`{path}`"
+    return text + (f" with `{model.describe()}`" if model.options else " (the transformer's defaults)")
 
 
 def plot_task(run: TaskRun, path: Path, models: Sequence[str]) -> Path:

@@ -62,8 +62,12 @@ def test_best_baseline_keeps_the_aux_variant():
 
 def test_parse_models_rejects_bad_specs(tmp_path):
     (tmp_path / "config.json").write_text("{}")
-    assert suite.parse_models([f"X={tmp_path}"]) == {"X": tmp_path}
-    for bad in ["X", f"={tmp_path}", f"MIREncoder={tmp_path}", f"Y={tmp_path / 'none'}"]:
+    assert suite.parse_models([f"X={tmp_path}"]) == {"X": suite.F.ModelSpec(tmp_path)}
+    assert suite.parse_models([f"X={tmp_path}@precision=float32,max_windows=4"]) == {
+        "X": suite.F.ModelSpec(tmp_path, (("precision", "float32"), ("max_windows", 4)))
+    }
+    for bad in ["X", f"={tmp_path}", f"MIREncoder={tmp_path}", f"{suite.FULL}={tmp_path}", f"Y={tmp_path / 'none'}",
+                f"Z={tmp_path}@threads=2", f"Z={tmp_path}@max_windows"]:
         with pytest.raises(SystemExit):
             suite.parse_models([bad])
 

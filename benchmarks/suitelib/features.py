@@ -45,7 +45,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -314,16 +314,33 @@ def split_parts(name: str, Z: np.ndarray, hidden: int) -> dict[str, np.ndarray]:
     }
 
 
+class ModelSpec(NamedTuple):
+    """A saved model folder and the ``MIRTransformer`` options it runs with (``precision``,
+    ``max_windows``); no options: the transformer's defaults."""
+
+    folder: Path
+    options: tuple[tuple[str, object], ...] = ()
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.options)
+
+
+def as_spec(model: Path | ModelSpec) -> ModelSpec:
+    return model if isinstance(model, ModelSpec) else ModelSpec(Path(model))
+
+
 def mirencoder_both(programs: Sequence[Program], folder: Path, cache_dir: Path, *, n_jobs: int = 2,
-                    device: str = "cpu") -> tuple[np.ndarray, dict]:
+                    device: str = "cpu", options: Mapping[str, object] | None = None) -> tuple[np.ndarray, dict]:
     """The ``both`` vectors of the programs with IR (NaN rows for the others and for those the
-    transformer fails on), through the transformer's disk cache (keyed by weights digest)."""
+    transformer fails on), through the transformer's disk cache (keyed by weights digest and
+    the options that change vectors)."""
     from sklearn_mirencoder.transformer import MIRTransformer
 
     idx = [i for i, p in enumerate(programs) if p.ir is not None]
     t0 = time.perf_counter()
     tr = MIRTransformer(model=str(folder), input="content", language="llvm-ir", modality="both", errors="nan",
-                        cache=str(Path(cache_dir) / "embeddings"), n_jobs=n_jobs, device=device).fit()
+                        cache=str(Path(cache_dir) / "embeddings"), n_jobs=n_jobs, device=device,
+                        **dict(options or {})).fit()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # FailedProgramsWarning: counted in info instead
         Z = np.asarray(tr.transform([programs[i].ir for i in idx]), dtype=np.float32) if idx else None
@@ -348,7 +365,7 @@ def _coverage_check(name: str, X: np.ndarray, n_ir: int, notes: list[str]) -> bo
     return True
 
 
-def build_features(task, models: Mapping[str, Path], *, cache_dir: Path, ir2vec_python: str | None = None,
+def build_features(task, models: Mapping[str, Path | ModelSpec], *, cache_dir: Path, ir2vec_python: str | None = None,
                    n_jobs: int = 2, device: str = "cpu", log: Log = _quiet) -> tuple[dict[str, np.ndarray], dict]:
     """Every feature set of one task: ``(name -> matrix, info)``.
 
@@ -383,10 +400,11 @@ def build_features(task, models: Mapping[str, Path], *, cache_dir: Path, ir2vec_
     else:
         notes.append("IR2Vec not run: no Python with `ir2vec` (make one with `bash scripts/ir2vec_venv.sh`, "
                      "then pass --ir2vec-python /tmp/ir2vec_venv/bin/python or set $IR2VEC_PYTHON)")
-    for label, folder in models.items():
+    for label, model in models.items():
+        folder, options = as_spec(model)
         log(f"[{task.name}] {label}: embedding {n_ir} programs ...")
         t0 = time.perf_counter()
-        Z, details = mirencoder_both(programs, folder, cache_dir, n_jobs=n_jobs, device=device)
+        Z, details = mirencoder_both(programs, folder, cache_dir, n_jobs=n_jobs, device=device, options=dict(options))
         info["seconds"][label] = time.perf_counter() - t0
         info["sets"][label] = details
         if _coverage_check(label, Z, n_ir, notes):
