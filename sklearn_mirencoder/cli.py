@@ -222,6 +222,8 @@ def _cmd_embed(args) -> int:
         encode_in=args.encode_in,
         batch_size=args.batch_size,
         device=args.device,
+        precision=args.precision,
+        max_windows=args.max_windows,
         cache=cache,
         errors=args.errors,
         verbose=not args.quiet,
@@ -350,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="where the model runs: this process, the workers, or auto (workers on a CPU with -j > 1)")
     p.add_argument("--batch-size", type=int, default=16, help="programs per forward pass (default 16)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto (default cpu)")
+    p.add_argument("--precision", default="auto", choices=("auto", "float32", "int8"),
+                   help="int8: the CPU fast path; float32: full precision; auto (default): int8 on a CPU")
+    p.add_argument("--max-windows", type=int, default=None, metavar="N",
+                   help="token budget: read at most N evenly spaced windows per program (default: all, up to "
+                        "the model's limit)")
     p.add_argument("--cache", help="cache folder for embeddings and compiled IR (default: none)")
     p.add_argument("--no-cache", action="store_true", help="no caching at all")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
