@@ -85,9 +85,9 @@ class Int8Linear(nn.Module):
         shape = x.shape
         rows = x.reshape(-1, shape[-1]).float()
         scale = rows.abs().amax(1, keepdim=True).clamp_(min=torch.finfo(torch.float32).tiny).div_(127)
-        q = torch.round(rows / scale).to(torch.int8)
+        q = torch.div(rows, scale).round_().to(torch.int8)  # in place: fewer passes over the rows
         y = _int_product(q, self.qweight) * scale  # integers below 2**24: exact in float32
-        y = y.mul_(self.weight_scale) if self.bias is None else torch.addcmul(self.bias, y, self.weight_scale)
+        y = y.mul_(self.weight_scale) if self.bias is None else torch.addcmul(self.bias, y, self.weight_scale, out=y)
         return y.reshape(*shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
