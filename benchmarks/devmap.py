@@ -424,22 +424,29 @@ def embed_files(
     *,
     n_jobs: int = 2,
     device: str = "cpu",
+    precision: str = "auto",
     chunk: int = 48,
     log=print,
 ) -> tuple[list[str], np.ndarray, dict]:
-    """MIREncoder embeddings (modality ``"both"``) of IR files, cached per weights digest.
+    """MIREncoder embeddings (modality ``"both"``) of IR files, cached per weights digest and
+    precision (``"auto"``: the transformer's default, int8 on a CPU).
 
     Uses :class:`~sklearn_mirencoder.transformer.MIRTransformer` when it imports, else the
-    encoder API.  Computed in chunks, the cache saved after each (a long run resumes).
+    encoder API (float32).  Computed in chunks, the cache saved after each (a long run resumes).
     """
     digest = weights_digest(weights)
-    cache = NpzCache(cache_dir, "mirencoder", _digest_text(digest, _data_key(), "both"))
+    if precision == "auto":
+        precision = "float32" if device.startswith("cuda") else "int8"
+    # float32 keeps the key of the runs before the int8 path (their caches stay valid)
+    key_parts = (digest, _data_key(), "both") + (() if precision == "float32" else (precision,))
+    cache = NpzCache(cache_dir, "mirencoder", _digest_text(*key_parts))
     have = cache.load()
     todo = sorted(n for n in files if n not in have)
-    info = {"weights_digest": digest, "cache": str(cache.path), "computed": len(todo), "seconds": 0.0}
+    info = {"weights_digest": digest, "precision": precision, "cache": str(cache.path), "computed": len(todo),
+            "seconds": 0.0}
     if todo:
         t0 = time.perf_counter()
-        embed = _embedder(weights, n_jobs=n_jobs, device=device)
+        embed = _embedder(weights, n_jobs=n_jobs, device=device, precision=precision)
         info["embedder"] = embed.__name__
         for s in range(0, len(todo), chunk):
             part = todo[s : s + chunk]
@@ -454,13 +461,13 @@ def embed_files(
     return names, np.stack([have[n] for n in names]).astype(np.float32), info
 
 
-def _embedder(weights: Path, *, n_jobs: int, device: str):
+def _embedder(weights: Path, *, n_jobs: int, device: str, precision: str = "float32"):
     try:
         from sklearn_mirencoder.transformer import MIRTransformer
 
         tr = MIRTransformer(
             model=str(weights), input="content", language="llvm-ir", modality="both",
-            n_jobs=n_jobs, device=device, cache=False,
+            n_jobs=n_jobs, device=device, cache=False, precision=precision,
         ).fit()
 
         def mirtransformer(texts):
@@ -652,6 +659,8 @@ def parse_args(argv=None):
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help=f"embedding cache (default {DEFAULT_CACHE})")
     ap.add_argument("--n-jobs", type=int, default=2, help="parallel folds and front-end workers (default 2)")
     ap.add_argument("--device", default="cpu", help="where the model runs (cpu, cuda, auto)")
+    ap.add_argument("--precision", default="auto", choices=("auto", "float32", "int8"),
+                    help="MIRTransformer(precision=...): auto (default) is int8 on a CPU, float32 on a GPU")
     ap.add_argument("--ir2vec-python", default=None,
                     help="a Python that can import ir2vec (default: this one if it can, else $IR2VEC_PYTHON)")
     ap.add_argument("--platforms", nargs="+", default=list(PLATFORMS), choices=PLATFORMS)
@@ -699,11 +708,13 @@ def main(argv=None) -> int:
     # -- per-file features
     t = time.perf_counter()
     log("embedding with the pretrained weights ...")
-    names, Z, pre_info = embed_files(files, weights, cache_dir, n_jobs=args.n_jobs, device=args.device, log=log)
+    names, Z, pre_info = embed_files(files, weights, cache_dir, n_jobs=args.n_jobs, device=args.device,
+                                     precision=args.precision, log=log)
     timings["embed pretrained"] = time.perf_counter() - t
     t = time.perf_counter()
     log("embedding with random-init weights ...")
-    _, Zr, rnd_info = embed_files(files, random_folder, cache_dir, n_jobs=args.n_jobs, device=args.device, log=log)
+    _, Zr, rnd_info = embed_files(files, random_folder, cache_dir, n_jobs=args.n_jobs, device=args.device,
+                                  precision=args.precision, log=log)
     timings["embed random-init"] = time.perf_counter() - t
     t = time.perf_counter()
     log("bag of tokens ...")
@@ -946,13 +957,14 @@ def render_markdown(res, curve, curve_sets, bunches, *, args, argv, started, tim
     out.append(f"- Command: `{' '.join(argv)}`")
     out.append(f"- Date: {started.strftime('%Y-%m-%d %H:%M UTC')}; total run time {timings['total']:.0f} s "
                f"({', '.join(f'{k} {s:.0f} s' for k, s in timings.items() if k != 'total')})")
-    out.append(f"- Hardware: {hardware()}; model on `{args.device}`, {args.n_jobs} parallel folds/workers")
+    out.append(f"- Hardware: {hardware()}; model on `{args.device}` in {pre_info.get('precision', 'float32')} "
+               f"(`MIRTransformer(precision=...)`), {args.n_jobs} parallel folds/workers")
     out.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
     out.append(f"- Weights: {weights_label} (digest `{pre_info['weights_digest'][:16]}`); random-init baseline: "
                f"the same architecture and tokenizer, `random_init(config, tokenizer, seed=0)` "
                f"(digest `{rnd_info['weights_digest'][:16]}`)")
     out.append(f"- Embeddings: {n_files} IR files embedded once per model (modality `both`; `text` and `graph` are "
-               "its first `hidden` and next `2*hidden` columns), cached by weights digest; this run computed "
+               "its first `hidden` and next `2*hidden` columns), cached by weights digest and precision; this run computed "
                f"{pre_info['computed']} (pretrained) and {rnd_info['computed']} (random-init) of them.")
     out.append("")
     out.append("## Protocols")
