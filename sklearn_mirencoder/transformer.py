@@ -174,6 +174,16 @@ class _Runtime(NamedTuple):
     """What identifies the vectors' source in cache keys: the weights' digest, and how they
     run when that is not the full-precision model reading its own number of windows."""
 
+
+def _weights_id(source: ModelSource, digest: str, precision: str, max_windows: int | None) -> str:
+    """The weights' digest, with ``+int8`` and ``+wN`` when they run otherwise than in full
+    precision with the configuration's own ``max_windows`` (what the cache keys name)."""
+    suffix = "" if precision == "float32" else f"+{precision}"
+    if max_windows is not None and max_windows != load_config(source).max_windows:
+        suffix += f"+w{max_windows}"
+    return digest + suffix
+
+
 # --------------------------------------------------------------------------- the estimator
 
 
@@ -275,11 +285,12 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         (CUDA when available).  An unavailable device raises
         :class:`DeviceUnavailableError`.
     precision : {"auto", "float32", "int8"}, default="auto"
-        How the network computes.  ``"int8"`` (CPU only): its linear layers multiply 8-bit
-        integers -- weights per output row, each input row with its own scale, the sums
-        exact (:mod:`~sklearn_mirencoder.model.quantize`) -- which on a CPU embeds several
-        times faster than ``"float32"``, with vectors within a cosine of 1e-4 of the
-        float32 ones (speed: ``docs/embed-speed.md``; accuracy of both on every task:
+        How the network computes.  ``"int8"`` (CPU only; ``device="auto"`` on a GPU runs
+        float32): its linear layers multiply 8-bit integers -- weights per output row, each
+        input row with its own scale, the sums exact (:mod:`~sklearn_mirencoder.model.quantize`)
+        -- which on 2 CPU cores made the model's passes 2.3x and the whole embedding about 2x
+        faster than ``"float32"``, with vectors within a cosine of 1e-4 of the float32 ones
+        (speed: ``docs/embed-speed.md``; accuracy of both on every task:
         ``docs/benchmarks.md``).  ``"float32"``: the full-precision network.  ``"auto"``:
         ``"int8"`` on the CPU, ``"float32"`` on a GPU.  Bitwise deterministic either way
         (across runs, ``n_jobs`` and backends); part of the cache key.
@@ -673,6 +684,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         mw = self.max_windows
         if mw is not None and (isinstance(mw, bool) or not isinstance(mw, (int, np.integer)) or mw < 1):
             raise ValueError(f"max_windows must be None or a positive int, got {mw!r}")
+
     def _read(self, items: list) -> list:
         """Stage 1 for every item: :class:`~sklearn_mirencoder.embedding.inputs.Sample` s, or
         the errors of the samples that cannot be read."""
@@ -752,17 +764,13 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     f"the weights at {source} are not the ones this transformer was fitted with (digest "
                     f"{digest[:12]}..., fitted {str(info.get('digest'))[:12]}...); fit it again to use them"
                 )
-        precision = self.precision if self.precision != "auto" else ("int8" if device == "cpu" else "float32")
-        if precision == "int8" and device != "cpu":  # device="auto" found a GPU
-            precision = "float32"
+        # int8 on the CPU unless float32 is asked for; a GPU (also one device="auto" found) runs float32
+        precision = "int8" if device == "cpu" and self.precision != "float32" else "float32"
         mw = None if self.max_windows is None else int(self.max_windows)
         loaded = load_model(source, device=device, digest=digest, precision=precision, max_windows=mw)
         if loaded.tokenizer is None:  # pragma: no cover - from_pretrained always sets one
             raise ModelLoadError(f"{source}: the model has no tokenizer")
-        suffix = "" if precision == "float32" else f"+{precision}"
-        if mw is not None and mw != load_config(source).max_windows:
-            suffix += f"+w{mw}"
-        rt = _Runtime(spec, loaded, source, digest, device, precision, mw, digest + suffix)
+        rt = _Runtime(spec, loaded, source, digest, device, precision, mw, _weights_id(source, digest, precision, mw))
         self._runtime = rt
         return rt
 
