@@ -434,9 +434,10 @@ def embed_files(
     Uses :class:`~sklearn_mirencoder.transformer.MIRTransformer` when it imports, else the
     encoder API (float32).  Computed in chunks, the cache saved after each (a long run resumes).
     """
+    from sklearn_mirencoder.model.config import resolve_precision
+
     digest = weights_digest(weights)
-    if precision == "auto":
-        precision = "float32" if device.startswith("cuda") else "int8"
+    precision = resolve_precision(precision, "cpu" if device in ("cpu", "auto") else device)
     # float32 keeps the key of the runs before the int8 path (their caches stay valid)
     key_parts = (digest, _data_key(), "both") + (() if precision == "float32" else (precision,))
     cache = NpzCache(cache_dir, "mirencoder", _digest_text(*key_parts))

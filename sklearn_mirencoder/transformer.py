@@ -88,6 +88,7 @@ from .embedding.record import CallRecord, ProgramFailure
 from .embedding.worker import WorkerContext
 from .errors import FrontendError, InputError, MIREncoderError, ModelLoadError
 from .frontend.compile import normalize_language
+from .model.config import PRECISIONS, resolve_precision
 from .model.hub import ModelSource, resolve_model, weights_digest
 from .model.loading import load_config, load_model
 
@@ -103,7 +104,6 @@ _MODALITIES = ("both", "text", "graph")
 _INPUTS = ("content", "filename", "file")
 _ERRORS = ("raise", "nan")
 _ENCODE_IN = ("auto", "parent", "workers")
-_PRECISIONS = ("auto", "float32", "int8")
 
 
 # ------------------------------------------------------------------------------- public types
@@ -674,8 +674,8 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         self._check_speed_params()
 
     def _check_speed_params(self) -> None:
-        if self.precision not in _PRECISIONS:
-            raise ValueError(f"precision must be one of {_PRECISIONS}, got {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.precision == "int8" and self.device not in ("cpu", "auto"):
             raise ValueError(
                 f"precision='int8' runs on the CPU only, but device={self.device!r}; pass precision='auto' "
@@ -764,8 +764,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                     f"the weights at {source} are not the ones this transformer was fitted with (digest "
                     f"{digest[:12]}..., fitted {str(info.get('digest'))[:12]}...); fit it again to use them"
                 )
-        # int8 on the CPU unless float32 is asked for; a GPU (also one device="auto" found) runs float32
-        precision = "int8" if device == "cpu" and self.precision != "float32" else "float32"
+        precision = resolve_precision(self.precision, device)
         mw = None if self.max_windows is None else int(self.max_windows)
         loaded = load_model(source, device=device, digest=digest, precision=precision, max_windows=mw)
         if loaded.tokenizer is None:  # pragma: no cover - from_pretrained always sets one

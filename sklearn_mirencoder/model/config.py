@@ -12,13 +12,24 @@ from typing import Any
 
 from ..errors import ModelLoadError
 
-__all__ = ["MIREncoderConfig", "MODALITIES", "NUM_RELATIONS", "NUM_NODE_KINDS", "MODEL_TYPE", "FORMAT_VERSION"]
+__all__ = ["MIREncoderConfig", "MODALITIES", "PRECISIONS", "resolve_precision", "NUM_RELATIONS", "NUM_NODE_KINDS", "MODEL_TYPE", "FORMAT_VERSION"]
 
 #: What :meth:`MIREncoder.embed` can return.
 MODALITIES = ("both", "text", "graph")
 #: Number of edge relations: 3 flows (control, data, call) x 2 directions.
 NUM_RELATIONS = 6
 NUM_NODE_KINDS = 4
+#: How the network may compute (``MIRTransformer(precision=...)``).
+PRECISIONS = ("auto", "float32", "int8")
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """What ``precision`` means on ``device``: ``"int8"`` on the CPU unless ``"float32"`` is
+    asked for; a GPU (also one ``device="auto"`` found) always runs ``"float32"``."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return "int8" if str(device) == "cpu" and precision != "float32" else "float32"
+
 
 MODEL_TYPE = "mirencoder"
 FORMAT_VERSION = 1

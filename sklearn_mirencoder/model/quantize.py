@@ -31,10 +31,9 @@ import copy
 import torch
 from torch import nn
 
-__all__ = ["Int8Linear", "quantize_int8", "PRECISIONS", "int_mm_available"]
+from .config import PRECISIONS
 
-#: What ``MIRTransformer(precision=...)`` accepts.
-PRECISIONS = ("auto", "float32", "int8")
+__all__ = ["Int8Linear", "quantize_int8", "PRECISIONS", "int_mm_available"]
 
 #: Largest input width for which a float32 product of int8 values is exact.
 _EXACT_FLOAT_WIDTH = (2**24 - 1) // (127 * 127)
