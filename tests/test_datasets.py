@@ -273,12 +273,18 @@ def test_download_checksum_mismatch(fake_origin, tmp_path, monkeypatch):
         assert not list((home / "devmap-cgo17").glob(".*partial*"))
 
 
-def test_download_unreachable(tmp_path, monkeypatch):
+def unreachable_origin(monkeypatch) -> int:
+    """Point the data sets' downloads at a local port nobody listens on, one try each; the port."""
     monkeypatch.setattr(datasets._fetch, "_RETRIES", 1)
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("MIRENCODER_DATASETS_URL", f"http://127.0.0.1:{port}")
+    return port
+
+
+def test_download_unreachable(tmp_path, monkeypatch):
+    port = unreachable_origin(monkeypatch)
     with pytest.raises(DatasetError) as info:
         load_devmap("amd", data_home=tmp_path)
     msg = str(info.value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import tarfile
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from suitelib import task_threadcoarsening as T
 from suitelib.core import Result
 
 from conftest import shared_dir
-from test_datasets import _Mirror, _origin_path, make_fake_origin
+from test_datasets import _Mirror, _origin_path, make_fake_origin, unreachable_origin
 
 SPEC = TASKS["threadcoarsening-pact14"]
 IR_SET = SPEC.file_sets[0]
@@ -201,11 +200,7 @@ def test_download_checksum_mismatch(fake_origin, tmp_path, monkeypatch):
 
 
 def test_offline_error_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets._fetch, "_RETRIES", 1)
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("MIRENCODER_DATASETS_URL", f"http://127.0.0.1:{port}")
+    port = unreachable_origin(monkeypatch)
     with pytest.raises(DatasetError) as info:
         load_threadcoarsening(data_home=tmp_path)
     msg = str(info.value)
