@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from .errors import MIREncoderError
+from .model.config import MODALITIES
 
 __all__ = ["main"]
 
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", required=True,
                    help="output file: .npy (matrix, rows in the order of FILES), .csv or .parquet (with a file column)")
     _add_model_args(p)
-    p.add_argument("--modality", choices=("both", "text", "graph"), default="both", help="features (default both)")
+    p.add_argument("--modality", choices=MODALITIES, default="both", help="features (default both)")
     p.add_argument("--level", choices=("program", "function"), default="program",
                    help="one row per program (default) or per function, with its program, name and kind")
     p.add_argument("--functions", default="all",

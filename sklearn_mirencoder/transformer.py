@@ -100,7 +100,7 @@ __all__ = [
     "DeviceUnavailableError",
 ]
 
-_MODALITIES = ("both", "text", "graph")
+_MODALITIES = ("both", "text", "graph", "text+graph")
 _INPUTS = ("content", "filename", "file")
 _ERRORS = ("raise", "nan")
 _ENCODE_IN = ("auto", "parent", "workers")
@@ -206,10 +206,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     revision : str, default=None
         Branch, tag or commit of a Hub model (default ``"main"``); pin a commit for
         reproducible features.  Only for Hub models.
-    modality : {"both", "text", "graph"}, default="both"
+    modality : {"both", "text", "graph", "text+graph"}, default="both"
         Which features: ``"text"`` (the IR-token encoder's vector, ``hidden`` values),
-        ``"graph"`` (mean and max of the graph encoder's node states, ``2 * hidden``) or
-        ``"both"`` (those two and their fused projection, ``3 * hidden + embed_dim``).
+        ``"graph"`` (mean and max of the graph encoder's node states, ``2 * hidden``),
+        ``"text+graph"`` (those two, ``3 * hidden``) or ``"both"`` (those two and their
+        fused projection, ``3 * hidden + embed_dim``).
     input : {"content", "filename", "file"}, default="content"
         What the samples of ``X`` are: program text (``str``, or ``bytes`` -- LLVM bitcode
         with ``language="llvm-bc"``), paths to read, or open file objects (read in the
@@ -619,6 +620,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
         parts = {
             "text": [("text", config.hidden)],
             "graph": [("graph", 2 * config.hidden)],
+            "text+graph": [("text", config.hidden), ("graph", 2 * config.hidden)],
             "both": [("text", config.hidden), ("graph", 2 * config.hidden), ("fused", config.embed_dim)],
         }[self.modality]
         return np.asarray([f"mir_{p}{i}" for p, k in parts for i in range(k)], dtype=object)

@@ -150,10 +150,12 @@ def test_transform_shape_dtype_names_and_fit_returns_self(tiny_model_dir):
     assert names.dtype == object and len(names) == Z.shape[1]
     assert list(names[:2]) == ["mir_text0", "mir_text1"] and names[-1] == "mir_fused31"
     assert sum(n.startswith("mir_graph") for n in names) == 64
-    for modality, dim in [("text", 32), ("graph", 64)]:
+    for modality, columns in [("text", slice(0, 32)), ("graph", slice(32, 96)), ("text+graph", slice(0, 96))]:
         e = make(tiny_model_dir, modality=modality)
+        dim = columns.stop - columns.start
         assert e.fit_transform(SMALL_PROGRAMS[:2]).shape == (2, dim) == (2, len(e.get_feature_names_out()))
-        np.testing.assert_array_equal(e.transform(SMALL_PROGRAMS[:2]), Z[:2, :dim] if modality == "text" else Z[:2, 32:96])
+        np.testing.assert_array_equal(e.transform(SMALL_PROGRAMS[:2]), Z[:2, columns])
+        assert list(e.get_feature_names_out()) == list(names[columns])
     assert est.get_params()["model"] == str(tiny_model_dir)  # fit changed no parameter
 
 

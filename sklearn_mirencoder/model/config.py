@@ -15,7 +15,7 @@ from ..errors import ModelLoadError
 __all__ = ["MIREncoderConfig", "MODALITIES", "PRECISIONS", "resolve_precision", "NUM_RELATIONS", "NUM_NODE_KINDS", "MODEL_TYPE", "FORMAT_VERSION"]
 
 #: What :meth:`MIREncoder.embed` can return.
-MODALITIES = ("both", "text", "graph")
+MODALITIES = ("both", "text", "graph", "text+graph")
 #: Number of edge relations: 3 flows (control, data, call) x 2 directions.
 NUM_RELATIONS = 6
 NUM_NODE_KINDS = 4
@@ -152,6 +152,8 @@ class MIREncoderConfig:
             return self.hidden
         if modality == "graph":
             return 2 * self.hidden
+        if modality == "text+graph":
+            return 3 * self.hidden
         if modality == "both":
             return 3 * self.hidden + self.embed_dim
         raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")

@@ -53,14 +53,15 @@ Fusion and output
     shared ``embed_dim`` space; the IR-graph matching task trains these projections.
     :meth:`MIREncoder.embed` returns, per program:
 
-    ============  =======================================  ===========================
-    modality      features                                 ``output_dim`` (small/base)
-    ============  =======================================  ===========================
-    ``"text"``    text vector                              hidden (256 / 512)
-    ``"graph"``   [mean ; max] of node states              2 * hidden (512 / 1024)
-    ``"both"``    [text ; graph ; (z_text + z_graph) / 2]  3 * hidden + embed_dim
-                                                           (1024 / 2048)
-    ============  =======================================  ===========================
+    ================  =======================================  ===========================
+    modality          features                                 ``output_dim`` (small/base)
+    ================  =======================================  ===========================
+    ``"text"``        text vector                              hidden (256 / 512)
+    ``"graph"``       [mean ; max] of node states              2 * hidden (512 / 1024)
+    ``"text+graph"``  [text ; graph]                           3 * hidden (768 / 1536)
+    ``"both"``        [text ; graph ; (z_text + z_graph) / 2]  3 * hidden + embed_dim
+                                                               (1024 / 2048)
+    ================  =======================================  ===========================
 
 Inference is deterministic: :meth:`MIREncoder.embed` runs in ``eval()`` mode (no dropout)
 under :func:`torch.inference_mode`; on CPU the same batch gives bitwise the same output,
@@ -509,13 +510,13 @@ class MIREncoder(nn.Module):
             batch = _to_device(batch, self.device)
             b = int(batch["num_programs"])
             parts = []
-            if modality in ("text", "both"):
+            if modality != "graph":
                 text = self.text_vectors(
                     batch["input_ids"], batch["attention_mask"], batch["window_program"], batch["window_weight"], b,
                     window_chunk=window_chunk or self.window_chunk,
                 )
                 parts.append(text)
-            if modality in ("graph", "both"):
+            if modality != "text":
                 # int8 products are exact, so the graph part may use every thread
                 threads = contextlib.nullcontext() if self.precision == "int8" else _one_cpu_thread(self.device)
                 with threads:
