@@ -6,6 +6,7 @@
     python benchmarks/suite.py --quick         # 3 partitions, logreg only, smaller subsets
     python benchmarks/suite.py --model CONT=../shared/weights/small-h200-continued --model C=DIR
     python benchmarks/suite.py --tasks devmap retrieval --seeds 2 --out-dir /tmp/suite
+    python benchmarks/suite.py --quick --first-seed 3 --model C=DIR   # confirm on partitions 3-5
 
 Writes ``<out-dir>/benchmarks.md`` (date, command, versions, hardware, one table per task,
 the paired statistics), ``<out-dir>/benchmarks.csv`` (every :class:`~suitelib.core.Result`)
@@ -503,6 +504,8 @@ def parse_args(argv=None):
                     help="another saved model, compared side by side with the bundled and random weights")
     ap.add_argument("--tasks", nargs="+", default=None, help="run only these tasks")
     ap.add_argument("--seeds", type=int, default=None, help="fold partitions / pools (default 5; 3 with --quick)")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="number the partitions from here (default 0): a later range confirms a choice on fresh folds")
     ap.add_argument("--heads", nargs="+", default=None, choices=devmap.HEADS,
                     help="default logreg hgb; logreg with --quick")
     ap.add_argument("--out-dir", type=Path, default=REPO / "docs", help="where benchmarks.md goes (default docs/)")
@@ -527,7 +530,8 @@ def main(argv=None) -> int:
     log = lambda *a: print(*a, flush=True)  # noqa: E731
     if args.shared is not None:
         os.environ["MIRENCODER_SHARED"] = str(Path(args.shared).expanduser().resolve())
-    seeds = list(range(args.seeds if args.seeds is not None else (3 if args.quick else 5)))
+    count = args.seeds if args.seeds is not None else (3 if args.quick else 5)
+    seeds = list(range(args.first_seed, args.first_seed + count))
     heads = args.heads or (["logreg"] if args.quick else list(devmap.HEADS))
     tasks = discover_tasks(args.tasks)
     models = models_of(args)

@@ -1,0 +1,74 @@
+"""Paired differences between feature sets, pooled over several runs of the suite.
+
+::
+
+    python benchmarks/suite_compare.py RUN1/benchmarks.csv RUN2/benchmarks.csv \\
+        --pair "soup-bc" "MIREncoder" --pair "MIREncoder text+graph" "MIREncoder"
+
+For each task's primary metric (the ``metric`` the suite scores, not the extra columns), each
+pair ``A B`` gives the mean of ``A - B`` over every (setting, head, seed) cell both were scored
+on, in all the CSVs together, and in how many cells A is ahead.  With runs on disjoint
+partitions (``suite.py --first-seed``) this pools them into one estimate.  Where a task has
+auxiliary inputs, ``+ aux`` is added to both names (the suite's primary rows).  Prints a
+Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+import pandas as pd
+
+
+def load(paths: Sequence[str]) -> pd.DataFrame:
+    frames = [pd.read_csv(p) for p in paths]
+    df = pd.concat(frames, ignore_index=True)
+    return df.drop_duplicates(["task", "setting", "feature_set", "head", "seed", "metric"])
+
+
+def _names(df: pd.DataFrame, task: str, name: str) -> str:
+    aux = f"{name} + aux"
+    return aux if (df.loc[df.task == task, "feature_set"] == aux).any() else name
+
+
+def compare(df: pd.DataFrame, a: str, b: str) -> list[dict]:
+    """One row per task: mean difference A - B, cells ahead, cells, seeds."""
+    rows = []
+    for (task, metric), part in df.groupby(["task", "metric"], sort=False):
+        fa, fb = _names(df, task, a), _names(df, task, b)
+        keys = ["setting", "head", "seed"]
+        left = part[part.feature_set == fa].set_index(keys)["score"]
+        right = part[part.feature_set == fb].set_index(keys)["score"]
+        both = pd.concat([left, right], axis=1, keys=["a", "b"]).dropna()
+        if both.empty:
+            continue
+        diff = both["a"] - both["b"]
+        seeds = sorted(set(both.index.get_level_values("seed")))
+        rows.append({"task": f"{task} ({metric})", "a": fa, "b": fb, "mean a": both["a"].mean(), "mean b": both["b"].mean(),
+                     "diff": diff.mean(), "ahead": int((diff > 0).sum()), "cells": len(diff), "seeds": seeds})
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    out = ["| task | A | B | mean A | mean B | A - B (ahead / cells) | seeds |", "|---|---|---|---:|---:|---:|---|"]
+    out += [f"| {r['task']} | {r['a']} | {r['b']} | {r['mean a']:.1f} | {r['mean b']:.1f} | "
+            f"{r['diff']:+.2f} ({r['ahead']}/{r['cells']}) | {min(r['seeds'])}-{max(r['seeds'])} |" for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("csv", nargs="+", help="benchmarks.csv files written by benchmarks/suite.py")
+    ap.add_argument("--pair", nargs=2, action="append", required=True, metavar=("A", "B"))
+    args = ap.parse_args(argv)
+    df = load(args.csv)
+    df = df[df.metric.notna() & df.score.notna()]
+    rows = [row for a, b in args.pair for row in compare(df, a, b)]
+    print(markdown(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
