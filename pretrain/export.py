@@ -25,7 +25,17 @@ import torch
 
 from sklearn_mirencoder.model.encoder import MODALITIES, MIREncoder, count_parameters
 
-__all__ = ["export", "model_card"]
+__all__ = ["export", "model_card", "FRONT_MATTER"]
+
+#: The Hugging Face model card's metadata block, the first lines of every card we write.
+FRONT_MATTER = [
+    "---",
+    "library_name: sklearn-mirencoder",
+    "tags: [llvm-ir, program-representation, code-embedding, mirencoder]",
+    "license: apache-2.0",
+    "---",
+    "",
+]
 
 #: A small canonical module used to check an exported model end to end.
 _CHECK_IR = """define i32 @f(ptr %a, i32 %n) {
@@ -70,12 +80,7 @@ def model_card(model: MIREncoder, state: dict, log: list[dict], *, dtype: str) -
     args = state.get("args", {})
     feats = state.get("features", {})
     lines = [
-        "---",
-        "library_name: sklearn-mirencoder",
-        "tags: [llvm-ir, program-representation, code-embedding, mirencoder]",
-        "license: apache-2.0",
-        "---",
-        "",
+        *FRONT_MATTER,
         "# MIREncoder (sklearn-mirencoder)",
         "",
         "A multi-modal encoder of LLVM IR (IR tokens + ProGraML-style program graph), pre-trained "

@@ -24,6 +24,7 @@ from typing import Sequence
 
 import torch
 
+from pretrain.export import FRONT_MATTER
 from sklearn_mirencoder.model.encoder import MIREncoder, count_parameters, load_weights
 
 __all__ = ["soup", "soup_card"]
@@ -56,12 +57,7 @@ def _same_model(folders: list[Path]) -> None:
 def soup_card(model: MIREncoder, ingredients: list[tuple[Path, str, float]], *, dtype: str) -> str:
     """The README.md of a soup: what went in, with which weight."""
     lines = [
-        "---",
-        "library_name: sklearn-mirencoder",
-        "tags: [llvm-ir, program-representation, code-embedding, mirencoder]",
-        "license: apache-2.0",
-        "---",
-        "",
+        *FRONT_MATTER,
         "# MIREncoder (sklearn-mirencoder), weight average",
         "",
         f"Parameters: {count_parameters(model):,} (stored as {dtype}).  The weights are the weighted mean of",
