@@ -1,0 +1,221 @@
+"""Distil a model's text encoder into a cheaper one: fewer layers, windows that overlap less.
+
+::
+
+    python -m pretrain.distill --teacher DIR --corpus CORPUS --to DIR [--layers 1] [--stride 512]
+        [--windows 20000] [--minutes 40] [--batch 16] [--lr 3e-4] [--seed 0]
+
+The student is the teacher with ``--layers`` of its text layers (evenly spaced, the first and
+the last kept) and windows every ``--stride`` tokens.  Everything else -- tokenizer, token
+embedding, graph encoder, joint projections -- is the teacher's, copied and frozen, so the graph
+part of the embedding is the teacher's.  The student learns to give each window of IR tokens
+the teacher's window vector (the mean of its final token states), by mean squared error on
+windows of the corpus's training split (at most ``--per-file`` evenly spaced windows a module).
+A program's text vector is the token-weighted mean of its window vectors, so it follows.
+
+The run is time-boxed (``--minutes``), checkpoints to ``DIR/checkpoint.pt`` and resumes from
+it; ``log.jsonl`` records the loss and the held-out windows' cosine similarity to the teacher.
+The folder ``DIR`` is an ordinary model folder (``MIRTransformer(model=DIR)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pretrain.data import list_corpus
+from sklearn_mirencoder.model.encoder import MIREncoder, _masked_mean, count_parameters
+from sklearn_mirencoder.model.featurize import window_starts
+from sklearn_mirencoder.model.quantize import quantize_int8
+
+__all__ = ["sample_windows", "teacher_vectors", "make_student", "distill"]
+
+
+def _languages(corpus) -> dict[str, str]:
+    """Module hash -> language, from the corpus manifest (empty without one)."""
+    manifest = Path(corpus) / "manifest.jsonl"
+    if not manifest.is_file():
+        return {}
+    rows = (json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {r["hash"]: r.get("language", "") for r in rows if "hash" in r}
+
+
+def sample_windows(corpus, tokenizer, *, window: int, count: int, per_file: int, seed: int,
+                   prefer: Sequence[str] = ("opencl", "cuda")) -> list[np.ndarray]:
+    """Up to ``count`` token windows of the corpus's training split: modules in a random order,
+    those in the languages ``prefer`` first (GPU kernels, what users embed most; few in the
+    corpus), at most ``per_file`` evenly spaced non-overlapping windows from each."""
+    files = list_corpus(corpus, "train")
+    language = _languages(corpus)
+    shuffled = np.random.default_rng(seed).permutation(len(files.files))
+    first = [language.get(Path(files.files[i]).stem) in prefer for i in shuffled]
+    order = [i for i, f in zip(shuffled, first) if f] + [i for i, f in zip(shuffled, first) if not f]
+    windows: list[np.ndarray] = []
+    for i in order:
+        ids = np.asarray(tokenizer.encode((files.root / files.files[i]).read_text(encoding="utf-8")), dtype=np.int64)
+        if ids.size == 0:
+            continue
+        starts = window_starts(ids.size, window, window, per_file)
+        windows += [ids[s : s + window] for s in starts]
+        if len(windows) >= count:
+            break
+    return windows[:count]
+
+
+def _batches(windows: Sequence[np.ndarray], size: int, pad: int, rng=None):
+    """Batches of ``size`` windows of like length: (indices, input_ids, mask)."""
+    order = np.argsort([w.size for w in windows], kind="stable")
+    groups = [order[s : s + size] for s in range(0, len(order), size)]
+    if rng is not None:
+        rng.shuffle(groups)
+    for idx in groups:
+        length = max(windows[i].size for i in idx)
+        ids = torch.full((len(idx), length), pad, dtype=torch.long)
+        for row, i in enumerate(idx):
+            ids[row, : windows[i].size] = torch.from_numpy(windows[i])
+        yield torch.as_tensor(idx), ids, ids != pad
+
+
+def _window_vectors(model: MIREncoder, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return _masked_mean(model.encode_windows(ids, mask), mask)
+
+
+@torch.inference_mode()
+def teacher_vectors(teacher: MIREncoder, windows: Sequence[np.ndarray], *, batch: int = 8) -> torch.Tensor:
+    """The teacher's window vectors ``(len(windows), hidden)`` (its int8 copy: about 2x faster,
+    cosine >= 0.9999 to float32, see ``tests/test_fast_path.py``)."""
+    fast = quantize_int8(teacher).eval()
+    out = torch.zeros(len(windows), teacher.config.hidden)
+    for idx, ids, mask in _batches(windows, batch, teacher.config.pad_id):
+        out[idx] = _window_vectors(fast, ids, mask)
+    return out
+
+
+def _kept_layers(total: int, keep: int) -> list[int]:
+    return sorted({int(round(x)) for x in np.linspace(0, total - 1, keep)})
+
+
+def make_student(teacher: MIREncoder, *, layers: int, stride: int) -> MIREncoder:
+    """The teacher with ``layers`` of its text layers and windows every ``stride`` tokens."""
+    if not 0 < layers <= teacher.config.text_layers or not 0 < stride <= teacher.config.window:
+        raise ValueError(f"need 1..{teacher.config.text_layers} layers and 0 < stride <= {teacher.config.window}")
+    keep = _kept_layers(teacher.config.text_layers, layers)
+    config = dataclasses.replace(teacher.config, text_layers=layers, stride=stride)
+    student = MIREncoder(config, teacher.tokenizer)
+    state = teacher.state_dict()
+    for new, old in enumerate(keep):
+        prefix = f"text.layers.layers.{old}."
+        state.update({f"text.layers.layers.{new}." + k[len(prefix):]: v for k, v in teacher.state_dict().items() if k.startswith(prefix)})
+    student.load_state_dict({k: v for k, v in state.items() if k in student.state_dict()})
+    for name, p in student.named_parameters():
+        p.requires_grad_(name.startswith("text."))
+    return student
+
+
+def _evaluate(student: MIREncoder, windows, targets, pad: int) -> float:
+    with torch.no_grad():
+        cos = [F.cosine_similarity(_window_vectors(student, ids, mask), targets[idx]) for idx, ids, mask in _batches(windows, 16, pad)]
+    return float(torch.cat(cos).mean())
+
+
+def distill(teacher_dir, corpus, to, *, layers=1, stride=512, windows=20000, per_file=8, minutes=40.0,
+            steps=None, batch=16, lr=3e-4, seed=0, log=print) -> dict:
+    """Train (or resume) a student in ``to`` for ``minutes`` (or ``steps`` steps, whichever
+    comes first); returns a summary.  See the module docs."""
+    torch.manual_seed(seed)
+    to = Path(to)
+    to.mkdir(parents=True, exist_ok=True)
+    teacher = MIREncoder.from_pretrained(teacher_dir).eval()
+    data_file = to / "windows.pt"
+    if data_file.is_file():
+        data = torch.load(data_file, weights_only=False)
+    else:
+        sampled = sample_windows(corpus, teacher.tokenizer, window=teacher.config.window, count=windows, per_file=per_file, seed=seed)
+        data = {"windows": sampled, "targets": teacher_vectors(teacher, sampled)}
+        torch.save(data, data_file)
+    held = max(2, len(data["windows"]) // 20)  # 5% of the windows, held out
+    if len(data["windows"]) <= held:
+        raise ValueError(f"{corpus}: {len(data['windows'])} windows are too few to train and check a student")
+    train_w, val_w = data["windows"][held:], data["windows"][:held]
+    train_t, val_t = data["targets"][held:], data["targets"][:held]
+    student = make_student(teacher, layers=layers, stride=stride).eval()  # eval: no dropout
+    params = [p for p in student.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    steps_per_epoch = -(-len(train_w) // batch)
+    ckpt, step, spent = to / "checkpoint.pt", 0, 0.0
+    if ckpt.is_file():
+        saved = torch.load(ckpt, weights_only=False)
+        student.load_state_dict(saved["model"]), opt.load_state_dict(saved["opt"])
+        step, spent = saved["step"], saved["seconds"]
+    rng = np.random.default_rng(seed + step)
+    scale = float(train_t.var(0).sum())  # loss 1.0 = predicting the mean window vector
+    pad = teacher.config.pad_id
+    started, last_save = time.time() - spent, time.time()
+    logf = open(to / "log.jsonl", "a", encoding="utf-8")
+    if step == 0:
+        record = {"event": "eval", "step": 0, "val_cos": _evaluate(student, val_w, val_t, pad)}
+        logf.write(json.dumps(record) + "\n"), logf.flush(), log(record)
+    def done() -> bool:
+        return time.time() - started >= minutes * 60 or (steps is not None and step >= steps)
+
+    while not done():
+        for idx, ids, mask in _batches(train_w, batch, pad, rng):
+            loss = ((_window_vectors(student, ids, mask) - train_t[idx]) ** 2).sum(1).mean() / scale
+            for group in opt.param_groups:  # cosine decay over the time box, to 10%
+                group["lr"] = lr * (0.55 + 0.45 * np.cos(np.pi * min(1.0, (time.time() - started) / (minutes * 60))))
+            opt.zero_grad(), loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            step += 1
+            if step % 100 == 0:
+                record = {"event": "train", "step": step, "epoch": step / steps_per_epoch, "loss": loss.item(),
+                          "seconds": round(time.time() - started, 1)}
+                if step % 500 == 0:
+                    record.update(event="eval", val_cos=_evaluate(student, val_w, val_t, pad))
+                logf.write(json.dumps(record) + "\n"), logf.flush(), log(record)
+            if time.time() - last_save > 300 or done():
+                torch.save({"model": student.state_dict(), "opt": opt.state_dict(), "step": step,
+                            "seconds": time.time() - started}, ckpt)
+                last_save = time.time()
+            if done():
+                break
+    final = _evaluate(student, val_w, val_t, pad)
+    record = {"event": "eval", "step": step, "val_cos": final, "seconds": round(time.time() - started, 1)}
+    logf.write(json.dumps(record) + "\n"), logf.close(), log(record)
+    student.save_pretrained(to / "model", dtype=torch.float16)
+    return {"to": str(to / "model"), "step": step, "val_cos": final, "parameters": count_parameters(student),
+            "windows": len(train_w), "held_out": len(val_w)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pretrain.distill", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--teacher", required=True)
+    ap.add_argument("--corpus", required=True, help="a corpus folder (pretrain.corpus build/unpack)")
+    ap.add_argument("--to", required=True)
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--stride", type=int, default=512)
+    ap.add_argument("--windows", type=int, default=20000)
+    ap.add_argument("--per-file", type=int, default=8)
+    ap.add_argument("--minutes", type=float, default=40.0, help="time box of the training (default 40)")
+    ap.add_argument("--steps", type=int, default=None, help="stop after this many steps (default: the time box)")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    print(json.dumps(distill(a.teacher, a.corpus, a.to, layers=a.layers, stride=a.stride, windows=a.windows,
+                             per_file=a.per_file, minutes=a.minutes, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
+                             log=lambda r: print(json.dumps(r), flush=True))))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
