@@ -71,6 +71,17 @@ def setting_name(setting) -> str:
 SHARED = Path(os.environ.get("MIRENCODER_SHARED", REPO.parent / "shared"))
 
 
+def parse_settings(texts: list[str]) -> tuple:
+    """``["float32", "int8:8"]`` -> the default first, then ``("float32", None), ("int8", 8)``."""
+    chosen = [DEFAULT]
+    for text in texts:
+        precision, _, mw = text.partition(":")
+        setting = (precision, int(mw) if mw else None)
+        if setting not in chosen:
+            chosen.append(setting)
+    return tuple(chosen)
+
+
 def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -170,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the best counts (default 1)")
     ap.add_argument("--model", help="model folder or Hub id (default: bundled, else random-init small)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--settings", nargs="+", default=None, metavar="PRECISION[:MAX_WINDOWS]",
+                    help="measure only these settings besides the default, e.g. float32 int8:8 (default: all of SETTINGS)")
     ap.add_argument("--out", default=str(REPO / "docs" / "embed-speed.md"))
     args = ap.parse_args(argv)
+    settings = SETTINGS if args.settings is None else parse_settings(args.settings)
 
     import llvmlite
     import sklearn
@@ -229,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         # the model alone in each setting: full precision (the default before), the int8 fast
         # path (the default on a CPU now) and the token budgets
         t_models = {}
-        for precision, mw in SETTINGS:
+        for precision, mw in settings:
             m = load_model(source, device=args.device, precision=precision, max_windows=mw)
             t_models[precision, mw] = best_of(args.repeat, lambda: encode(m))
             print(f"model {precision} max_windows={mw}: {t_models[precision, mw]:.2f} s", file=sys.stderr)
@@ -239,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         # end to end: every n_jobs with the default encode_in ("auto": the model in the workers
         # when there are several) in each setting, the model kept in the parent for comparison,
         # and n_jobs=1 with torch on one thread (one core per job, the unit the workers scale by)
-        runs = [(k, "auto", None, setting) for setting in SETTINGS for k in args.jobs]
+        runs = [(k, "auto", None, setting) for setting in settings for k in args.jobs]
         runs += [(k, "parent", None, DEFAULT) for k in args.jobs if k > 1]
         runs.append((1, "auto", 1, DEFAULT))
         e2e = {}
@@ -330,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, t in rows:
         lines.append(f"| {label} | {t:.2f} | {n / t:.1f} | {t / t_clang:.2f} |")
     lines += ["", "Targets (issue 21: at most 2.0x clang with n_jobs=1 and 1.3x with n_jobs=2, for the default):", ""]
-    for setting in SETTINGS:
+    for setting in settings:
         parts = []
         for k, goal in ((1, 2.0), (2, 1.3)):
             r = ratio_of(k, setting)
