@@ -96,7 +96,7 @@ def test_weights_digest_and_summary(tiny_model_dir, tiny_model_dir_b):
     assert d == hub.weights_digest(tiny_model_dir) and d != hub.weights_digest(tiny_model_dir_b)
     summary = loading.model_summary(hub.resolve_model(str(tiny_model_dir)))
     assert summary["config"] == "tiny" and summary["parameters"] > 0 and summary["digest"] == d
-    assert summary["output_dims"] == {"both": 128, "text": 32, "graph": 64}
+    assert summary["output_dims"] == {"both": 128, "text": 32, "graph": 64, "text+graph": 96}
 
 
 # ---------------------------------------------------------------------- pre-filled cache
