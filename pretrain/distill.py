@@ -33,11 +33,12 @@ import torch
 import torch.nn.functional as F
 
 from pretrain.data import list_corpus
+from pretrain.export import FRONT_MATTER
 from sklearn_mirencoder.model.encoder import MIREncoder, _masked_mean, count_parameters
 from sklearn_mirencoder.model.featurize import window_starts
 from sklearn_mirencoder.model.quantize import quantize_int8
 
-__all__ = ["sample_windows", "teacher_vectors", "make_student", "distill"]
+__all__ = ["sample_windows", "teacher_vectors", "make_student", "distill", "student_card"]
 
 
 def _languages(corpus) -> dict[str, str]:
@@ -121,6 +122,29 @@ def make_student(teacher: MIREncoder, *, layers: int, stride: int) -> MIREncoder
     return student
 
 
+def student_card(student: MIREncoder, teacher_dir, summary: dict) -> str:
+    """The README.md of a distilled model: its teacher, what was kept and how it was trained."""
+    import hashlib
+
+    c = student.config
+    sha = hashlib.sha256((Path(teacher_dir) / "model.safetensors").read_bytes()).hexdigest()
+    return "\n".join([
+        *FRONT_MATTER,
+        "# MIREncoder (sklearn-mirencoder), distilled text encoder",
+        "",
+        f"A student of the model whose `model.safetensors` has sha256 `{sha}`, made by `python -m pretrain.distill`.",
+        f"Its text encoder has {c.text_layers} layer(s) ({summary['kept']} of the teacher's {summary['teacher_layers']}) "
+        f"and reads windows of {c.window} tokens every {c.stride}; the token embedding, the graph encoder and the joint "
+        "projections are the teacher's, unchanged, so the graph part of the embedding is the teacher's.",
+        "",
+        f"* parameters: {count_parameters(student):,} (stored as float16)",
+        f"* trained to give each window the teacher's window vector (mean squared error): {summary['windows']:,} "
+        f"corpus windows, {summary['step']:,} steps of {summary['batch']}, {summary['seconds'] / 60:.1f} min",
+        f"* held-out windows ({summary['held_out']:,}): mean cosine similarity to the teacher {summary['val_cos']:.4f}",
+        "",
+    ])
+
+
 def _evaluate(student: MIREncoder, windows, targets, pad: int) -> float:
     with torch.no_grad():
         cos = [F.cosine_similarity(_window_vectors(student, ids, mask), targets[idx]) for idx, ids, mask in _batches(windows, 16, pad)]
@@ -192,8 +216,11 @@ def distill(teacher_dir, corpus, to, *, layers=1, stride=512, windows=20000, per
     record = {"event": "eval", "step": step, "val_cos": final, "seconds": round(time.time() - started, 1)}
     logf.write(json.dumps(record) + "\n"), logf.close(), log(record)
     student.save_pretrained(to / "model", dtype=torch.float16)
-    return {"to": str(to / "model"), "step": step, "val_cos": final, "parameters": count_parameters(student),
-            "windows": len(train_w), "held_out": len(val_w)}
+    summary = {"to": str(to / "model"), "step": step, "val_cos": final, "parameters": count_parameters(student),
+               "windows": len(train_w), "held_out": len(val_w), "batch": batch, "seconds": time.time() - started,
+               "kept": _kept_layers(teacher.config.text_layers, layers), "teacher_layers": teacher.config.text_layers}
+    (to / "model" / "README.md").write_text(student_card(student, teacher_dir, summary), encoding="utf-8")
+    return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -310,7 +310,8 @@ def _add_compile_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="model folder or Hugging Face Hub repository id (default: the bundled weights)")
+    p.add_argument("--model", help="model folder, Hugging Face Hub repository id or bundled:small-distilled "
+                   "(the faster student; default: the bundled weights)")
     p.add_argument("--revision", help="branch, tag or commit of a Hub model (default main)")
     p.add_argument("--offline", action="store_true", help="use the local Hugging Face cache only")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -81,6 +82,8 @@ def test_distillation_brings_the_student_closer_and_resumes(teacher_dir, corpus,
     assert again["step"] == 80
     student, teacher = MIREncoder.from_pretrained(summary["to"]), MIREncoder.from_pretrained(teacher_dir)
     assert (student.config.text_layers, student.config.stride) == (1, 32)
+    card = (Path(summary["to"]) / "README.md").read_text()
+    assert hashlib.sha256((teacher_dir / "model.safetensors").read_bytes()).hexdigest() in card and "80 steps" in card
     program = encode_ir_text(next(iter(_train_texts(corpus))), teacher.tokenizer, teacher.config)
     s_graph, t_graph = (m.embed(collate([program], m.config), "graph") for m in (student, teacher))
     torch.testing.assert_close(s_graph, t_graph, atol=5e-3, rtol=5e-3)  # the teacher's graph part (fp16 copy)

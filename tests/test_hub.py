@@ -84,10 +84,10 @@ def test_folder_and_bundled(tiny_model_dir, tmp_path, monkeypatch):
         hub.resolve_model(str(tmp_path / "absent"))
     with pytest.raises(ValueError, match="Hub models only"):
         hub.resolve_model(str(tiny_model_dir), revision="v1")
-    monkeypatch.setattr(hub, "bundled_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(hub, "bundled_dir", lambda name="small": tmp_path / "none")
     with pytest.raises(hub.WeightsNotInstalledError, match="installed without its bundled weights"):
         hub.resolve_model(None)
-    monkeypatch.setattr(hub, "bundled_dir", lambda: tiny_model_dir)
+    monkeypatch.setattr(hub, "bundled_dir", lambda name="small": tiny_model_dir)
     assert hub.resolve_model(None).kind == "bundled"
 
 

@@ -127,10 +127,10 @@ def test_cuda_when_unavailable_is_a_clear_error(tiny_model_dir):
 
 
 def test_bundled_weights_missing_or_present(tiny_model_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(hub, "bundled_dir", lambda: tmp_path / "absent")
+    monkeypatch.setattr(hub, "bundled_dir", lambda name="small": tmp_path / "absent")
     with pytest.raises(hub.WeightsNotInstalledError, match="installed without its bundled weights"):
         MIRTransformer(language="opencl").fit()
-    monkeypatch.setattr(hub, "bundled_dir", lambda: tiny_model_dir)
+    monkeypatch.setattr(hub, "bundled_dir", lambda name="small": tiny_model_dir)
     est = MIRTransformer(language="opencl").fit()
     assert est.model_info_["kind"] == "bundled"
     assert est.transform(SMALL_PROGRAMS[:2]).shape == (2, 128)
@@ -389,10 +389,11 @@ def test_worker_model_finds_the_same_weights_or_says_what_to_do(tiny_model_dir, 
     shutil.copytree(tiny_model_dir, copy)
     with pytest.raises(ModelLoadError, match="other weights"):
         _worker_model(spec._replace(path=str(copy), digest="0" * 64))
-    if hub.bundled_dir().is_dir():  # the bundled weights are found again from the package
-        bundled = hub.resolve_model(None)
-        spec_b = _EncoderSpec("bundled", str(gone), None, None, hub.weights_digest(bundled.path), "both", False)
-        assert _worker_model(spec_b).config.hidden > 0
+    for name in hub.BUNDLED_MODELS:  # a bundled model is found again, by its name, in this installation
+        if hub.bundled_dir(name).is_dir():
+            bundled = hub.resolve_model("bundled:" + name)
+            spec_b = _EncoderSpec("bundled", str(gone / name), None, None, hub.weights_digest(bundled.path), "both", False)
+            assert _worker_model(spec_b).config == loading.load_config(bundled)
     loading.clear_loaded_models()
 
 
@@ -685,3 +686,25 @@ def test_max_source_bytes_limits_each_program(tiny_model_dir, tmp_path):
     assert np.isfinite(Z).all()
     with pytest.raises(ValueError, match="max_source_bytes"):
         make(tiny_model_dir, max_source_bytes=0).fit()
+
+
+def test_the_distilled_bundled_model_shares_the_graph_part_and_keeps_its_name():
+    if not all(hub.bundled_dir(n).is_dir() for n in hub.BUNDLED_MODELS):
+        pytest.skip("this installation has no bundled weights")
+    source = hub.resolve_model("bundled:small-distilled")
+    assert (source.kind, source.name, source.reference()) == ("bundled", "small-distilled", ("bundled:small-distilled", None))
+    assert "'small-distilled'" in str(source) and hub.resolve_model(None).reference() == (None, None)
+    with pytest.raises(ModelLoadError, match="no such bundled model.*'bundled:small-distilled'"):
+        hub.resolve_model("bundled:large")
+    with pytest.raises(ValueError, match="revision="):
+        hub.resolve_model("bundled:small", revision="main")
+    fast = MIRTransformer(model="bundled:small-distilled", language="opencl")
+    Z = fast.fit_transform(SMALL_PROGRAMS)
+    ref = MIRTransformer(language="opencl").fit_transform(SMALL_PROGRAMS)
+    assert fast.model_info_["kind"] == "bundled" and fast.model_info_["digest"] != hub.weights_digest(hub.bundled_dir())
+    np.testing.assert_array_equal(Z[:, 256:768], ref[:, 256:768])  # the teacher's graph encoder, unchanged
+    text = (Z[:, :256] * ref[:, :256]).sum(1) / np.linalg.norm(Z[:, :256], axis=1) / np.linalg.norm(ref[:, :256], axis=1)
+    assert text.min() > 0.98
+    again = pickle.loads(pickle.dumps(clone(fast))).fit()
+    assert again.model_info_["digest"] == fast.model_info_["digest"]
+    np.testing.assert_array_equal(again.transform(SMALL_PROGRAMS[:2]), Z[:2])

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..model.hub import ModelSource, resolve_model, weights_digest
+from ..model.hub import BUNDLED_PREFIX, ModelSource, resolve_model, weights_digest
 from ..model.loading import load_model
 
 
@@ -58,8 +58,8 @@ def worker_model(spec: EncoderSpec):
     path = Path(spec.path)
     if path.is_dir():
         source = ModelSource(spec.kind, path, repo_id=spec.repo_id, revision=spec.commit, commit=spec.commit)
-    elif spec.kind == "bundled":
-        source = resolve_model(None)
+    elif spec.kind == "bundled":  # the same bundled model in this process's installation
+        source = resolve_model(BUNDLED_PREFIX + path.name)
     elif spec.kind == "hub":
         source = resolve_model(spec.repo_id, revision=spec.commit, local_files_only=spec.local_files_only)
     else:

@@ -6,6 +6,10 @@ line) is one of
 
 ``None``
     the weights shipped inside the package (``sklearn_mirencoder/_data/weights/small/``);
+``"bundled:NAME"``
+    another model shipped inside the package (:data:`BUNDLED_MODELS`): ``"bundled:small"`` is
+    the default, ``"bundled:small-distilled"`` its student with one text layer, about 3x
+    faster on a CPU (``docs/embed-speed.md``; how it was made: ``docs/pretraining.md``);
 a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
     holding ``config.json``, ``model.safetensors`` (or the shard index and its shards) and
     ``tokenizer.json`` as written by
@@ -49,6 +53,8 @@ __all__ = [
     "read_shard_index",
     "ModelSource",
     "bundled_dir",
+    "BUNDLED_MODELS",
+    "BUNDLED_PREFIX",
     "resolve_model",
     "weights_digest",
     "WeightsNotInstalledError",
@@ -60,8 +66,11 @@ __all__ = [
     "ChecksumMismatchError",
 ]
 
-#: The name of the bundled configuration.
+#: The name of the bundled configuration (``model=None``).
 BUNDLED_NAME = "small"
+#: The models shipped in the package, ``model="bundled:NAME"``.
+BUNDLED_MODELS = ("small", "small-distilled")
+BUNDLED_PREFIX = "bundled:"
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*(/[A-Za-z0-9][-A-Za-z0-9_.]*)?$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -104,9 +113,9 @@ class ChecksumMismatchError(HubError):
 # ------------------------------------------------------------------------------- sources
 
 
-def bundled_dir() -> Path:
-    """The folder of the bundled weights (it may be absent)."""
-    return Path(__file__).resolve().parent.parent / "_data" / "weights" / BUNDLED_NAME
+def bundled_dir(name: str = BUNDLED_NAME) -> Path:
+    """The folder of a bundled model (it may be absent)."""
+    return Path(__file__).resolve().parent.parent / "_data" / "weights" / name
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,8 @@ class ModelSource:
         The revision asked for (``kind="hub"``).
     commit : str or None
         The commit the files came from (``kind="hub"``, when the cache layout tells).
+    name : str or None
+        Which bundled model (``kind="bundled"``): one of :data:`BUNDLED_MODELS`.
     """
 
     kind: str
@@ -131,13 +142,14 @@ class ModelSource:
     repo_id: str | None = None
     revision: str | None = None
     commit: str | None = None
+    name: str | None = None
 
     def __str__(self) -> str:
         if self.kind == "hub":
             at = self.commit or self.revision or "main"
             return f"{self.repo_id}@{at} (Hugging Face Hub, cached in {self.path})"
         if self.kind == "bundled":
-            return f"bundled weights '{BUNDLED_NAME}' ({self.path})"
+            return f"bundled weights '{self.name or BUNDLED_NAME}' ({self.path})"
         return f"folder {self.path}"
 
     def reference(self) -> tuple[Any, str | None]:
@@ -146,7 +158,7 @@ class ModelSource:
         if self.kind == "hub":
             return self.repo_id, self.commit or self.revision
         if self.kind == "bundled":
-            return None, None
+            return (None if self.name in (None, BUNDLED_NAME) else BUNDLED_PREFIX + self.name), None
         return str(self.path), None
 
 
@@ -199,17 +211,10 @@ def resolve_model(
     ------
     WeightsNotInstalledError, ModelLoadError, HubError (and its subclasses)
     """
-    if model is None:
+    if model is None or (isinstance(model, str) and model.startswith(BUNDLED_PREFIX)):
         if revision is not None:
             raise ValueError("revision= applies to Hugging Face Hub models only, not to the bundled weights")
-        path = bundled_dir()
-        if not path.is_dir() or any(not (path / f).is_file() for f in MODEL_FILES):
-            raise WeightsNotInstalledError(
-                f"sklearn-mirencoder was installed without its bundled weights (no {', '.join(MODEL_FILES)} in "
-                f"{path}); reinstall the package from a wheel that includes them, or pass model= a folder "
-                "written by MIREncoder.save_pretrained or a Hugging Face Hub repository id"
-            )
-        return ModelSource("bundled", path)
+        return _bundled(BUNDLED_NAME if model is None else model[len(BUNDLED_PREFIX):])
     if isinstance(model, os.PathLike):
         path = Path(os.fspath(model)).expanduser()
         if not path.is_dir():
@@ -243,6 +248,22 @@ def resolve_model(
         # 'models/small' is also a plausible relative path: say that no such folder exists
         hint = f" (no folder {str(path)!r} exists under {os.getcwd()} either, in case a local path was meant)"
         raise type(exc)(str(exc) + hint) from exc
+
+
+def _bundled(name: str) -> ModelSource:
+    if name not in BUNDLED_MODELS:
+        raise ModelLoadError(
+            f"model='{BUNDLED_PREFIX}{name}': no such bundled model; the package ships "
+            + ", ".join(repr(BUNDLED_PREFIX + n) for n in BUNDLED_MODELS)
+        )
+    path = bundled_dir(name)
+    if not path.is_dir() or any(not (path / f).is_file() for f in MODEL_FILES):
+        raise WeightsNotInstalledError(
+            f"sklearn-mirencoder was installed without its bundled weights (no {', '.join(MODEL_FILES)} in "
+            f"{path}); reinstall the package from a wheel that includes them, or pass model= a folder "
+            "written by MIREncoder.save_pretrained or a Hugging Face Hub repository id"
+        )
+    return ModelSource("bundled", path, name=name)
 
 
 def _resolve_hub(repo_id: str, revision: str | None, local_files_only: bool, cache_dir) -> ModelSource:
