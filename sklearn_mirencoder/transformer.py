@@ -200,9 +200,9 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     model : None, str or path-like, default=None
         The weights.  ``None``: the model bundled with the package.  ``"bundled:small-distilled"``:
         its distilled student (one text layer instead of four; the model alone about 3x faster on
-        a CPU, end to end 2.0x clang's time instead of 3.3x; within 0.2 points of the default's
+        a CPU, end to end about 2.1x clang's time instead of 3.3x; within 0.2 points of the default's
         full-precision vectors on devmap and retrieval, 0.9 below on kernel-level gpuFLOPBench,
-        above on thread coarsening and gpuFLOPBench: ``docs/embed-speed.md``).  A folder: one written by
+        above on thread coarsening and gpuFLOPBench: ``docs/pretraining.md``).  A folder: one written by
         :meth:`~sklearn_mirencoder.model.encoder.MIREncoder.save_pretrained` (``config.json``,
         ``model.safetensors``, ``tokenizer.json``).  Any other string: a Hugging Face Hub
         repository id (``"owner/name"``), downloaded once into the standard Hugging Face

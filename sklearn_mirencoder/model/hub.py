@@ -9,7 +9,7 @@ line) is one of
 ``"bundled:NAME"``
     another model shipped inside the package (:data:`BUNDLED_MODELS`): ``"bundled:small"`` is
     the default, ``"bundled:small-distilled"`` its student with one text layer, about 3x
-    faster on a CPU (``docs/embed-speed.md``; how it was made: ``docs/pretraining.md``);
+    faster on a CPU (``docs/embed-speed-distilled.md``; how it was made: ``docs/pretraining.md``);
 a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
     holding ``config.json``, ``model.safetensors`` (or the shard index and its shards) and
     ``tokenizer.json`` as written by
