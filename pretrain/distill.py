@@ -151,6 +151,65 @@ def _evaluate(student: MIREncoder, windows, targets, pad: int) -> float:
     return float(torch.cat(cos).mean())
 
 
+def _windows_and_targets(teacher: MIREncoder, corpus, to: Path, *, count: int, per_file: int, seed: int):
+    """The training windows and their teacher vectors, computed once into ``to/windows.pt``;
+    returns ``(train windows, train targets, held-out windows, held-out targets)``."""
+    data_file = to / "windows.pt"
+    if data_file.is_file():
+        data = torch.load(data_file, weights_only=False)
+    else:
+        sampled = sample_windows(corpus, teacher.tokenizer, window=teacher.config.window, count=count,
+                                 per_file=per_file, seed=seed)
+        data = {"windows": sampled, "targets": teacher_vectors(teacher, sampled)}
+        torch.save(data, data_file)
+    held = max(2, len(data["windows"]) // 20)  # 5% of the windows, held out
+    if len(data["windows"]) <= held:
+        raise ValueError(f"{corpus}: {len(data['windows'])} windows are too few to train and check a student")
+    w, t = data["windows"], data["targets"]
+    return w[held:], t[held:], w[:held], t[:held]
+
+
+class _Log:
+    """``log.jsonl`` of a run, and the caller's ``log`` callback."""
+
+    def __init__(self, file: Path, callback):
+        self.fh, self.callback = open(file, "a", encoding="utf-8"), callback
+
+    def __call__(self, record: dict) -> None:
+        self.fh.write(json.dumps(record) + "\n")
+        self.fh.flush()
+        self.callback(record)
+
+
+def _train(student, opt, train, val, *, pad, batch, lr, seed, state, budget, log) -> None:
+    """The training loop: steps until ``budget(state)`` says stop, logging every 100 steps,
+    evaluating every 500 and checkpointing every 5 minutes and at the end (``state["save"]``)."""
+    (train_w, train_t), (val_w, val_t) = train, val
+    params = [p for p in student.parameters() if p.requires_grad]
+    scale = float(train_t.var(0).sum())  # loss 1.0 = predicting the mean window vector
+    rng, last_save = np.random.default_rng(seed + state["step"]), time.time()
+    while not budget(state):
+        for idx, ids, mask in _batches(train_w, batch, pad, rng):
+            loss = ((_window_vectors(student, ids, mask) - train_t[idx]) ** 2).sum(1).mean() / scale
+            for group in opt.param_groups:  # cosine decay over the time box, to 10%
+                group["lr"] = lr * (0.55 + 0.45 * np.cos(np.pi * state["progress"]()))
+            opt.zero_grad(), loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            state["step"] += 1
+            if state["step"] % 100 == 0:
+                record = {"event": "train", "step": state["step"], "epoch": state["step"] * batch / len(train_w),
+                          "loss": loss.item(), "seconds": round(state["elapsed"](), 1)}
+                if state["step"] % 500 == 0:
+                    record.update(event="eval", val_cos=_evaluate(student, val_w, val_t, pad))
+                log(record)
+            if time.time() - last_save > 300 or budget(state):
+                state["save"]()
+                last_save = time.time()
+            if budget(state):
+                break
+
+
 def distill(teacher_dir, corpus, to, *, layers=1, stride=512, windows=20000, per_file=8, minutes=40.0,
             steps=None, batch=16, lr=3e-4, seed=0, log=print) -> dict:
     """Train (or resume) a student in ``to`` for ``minutes`` (or ``steps`` steps, whichever
@@ -159,65 +218,29 @@ def distill(teacher_dir, corpus, to, *, layers=1, stride=512, windows=20000, per
     to = Path(to)
     to.mkdir(parents=True, exist_ok=True)
     teacher = MIREncoder.from_pretrained(teacher_dir).eval()
-    data_file = to / "windows.pt"
-    if data_file.is_file():
-        data = torch.load(data_file, weights_only=False)
-    else:
-        sampled = sample_windows(corpus, teacher.tokenizer, window=teacher.config.window, count=windows, per_file=per_file, seed=seed)
-        data = {"windows": sampled, "targets": teacher_vectors(teacher, sampled)}
-        torch.save(data, data_file)
-    held = max(2, len(data["windows"]) // 20)  # 5% of the windows, held out
-    if len(data["windows"]) <= held:
-        raise ValueError(f"{corpus}: {len(data['windows'])} windows are too few to train and check a student")
-    train_w, val_w = data["windows"][held:], data["windows"][:held]
-    train_t, val_t = data["targets"][held:], data["targets"][:held]
+    train_w, train_t, val_w, val_t = _windows_and_targets(teacher, corpus, to, count=windows, per_file=per_file, seed=seed)
     student = make_student(teacher, layers=layers, stride=stride).eval()  # eval: no dropout
-    params = [p for p in student.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    steps_per_epoch = -(-len(train_w) // batch)
+    opt = torch.optim.AdamW([p for p in student.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     ckpt, step, spent = to / "checkpoint.pt", 0, 0.0
     if ckpt.is_file():
         saved = torch.load(ckpt, weights_only=False)
         student.load_state_dict(saved["model"]), opt.load_state_dict(saved["opt"])
         step, spent = saved["step"], saved["seconds"]
-    rng = np.random.default_rng(seed + step)
-    scale = float(train_t.var(0).sum())  # loss 1.0 = predicting the mean window vector
-    pad = teacher.config.pad_id
-    started, last_save = time.time() - spent, time.time()
-    logf = open(to / "log.jsonl", "a", encoding="utf-8")
+    started, pad, record = time.time() - spent, teacher.config.pad_id, _Log(to / "log.jsonl", log)
+    state = {"step": step, "elapsed": lambda: time.time() - started,
+             "progress": lambda: min(1.0, (time.time() - started) / (minutes * 60))}
+    state["save"] = lambda: torch.save({"model": student.state_dict(), "opt": opt.state_dict(), "step": state["step"],
+                                        "seconds": state["elapsed"]()}, ckpt)
     if step == 0:
-        record = {"event": "eval", "step": 0, "val_cos": _evaluate(student, val_w, val_t, pad)}
-        logf.write(json.dumps(record) + "\n"), logf.flush(), log(record)
-    def done() -> bool:
-        return time.time() - started >= minutes * 60 or (steps is not None and step >= steps)
-
-    while not done():
-        for idx, ids, mask in _batches(train_w, batch, pad, rng):
-            loss = ((_window_vectors(student, ids, mask) - train_t[idx]) ** 2).sum(1).mean() / scale
-            for group in opt.param_groups:  # cosine decay over the time box, to 10%
-                group["lr"] = lr * (0.55 + 0.45 * np.cos(np.pi * min(1.0, (time.time() - started) / (minutes * 60))))
-            opt.zero_grad(), loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            step += 1
-            if step % 100 == 0:
-                record = {"event": "train", "step": step, "epoch": step / steps_per_epoch, "loss": loss.item(),
-                          "seconds": round(time.time() - started, 1)}
-                if step % 500 == 0:
-                    record.update(event="eval", val_cos=_evaluate(student, val_w, val_t, pad))
-                logf.write(json.dumps(record) + "\n"), logf.flush(), log(record)
-            if time.time() - last_save > 300 or done():
-                torch.save({"model": student.state_dict(), "opt": opt.state_dict(), "step": step,
-                            "seconds": time.time() - started}, ckpt)
-                last_save = time.time()
-            if done():
-                break
+        record({"event": "eval", "step": 0, "val_cos": _evaluate(student, val_w, val_t, pad)})
+    _train(student, opt, (train_w, train_t), (val_w, val_t), pad=pad, batch=batch, lr=lr, seed=seed, state=state,
+           budget=lambda st: st["progress"]() >= 1.0 or (steps is not None and st["step"] >= steps), log=record)
     final = _evaluate(student, val_w, val_t, pad)
-    record = {"event": "eval", "step": step, "val_cos": final, "seconds": round(time.time() - started, 1)}
-    logf.write(json.dumps(record) + "\n"), logf.close(), log(record)
+    record({"event": "eval", "step": state["step"], "val_cos": final, "seconds": round(state["elapsed"](), 1)})
+    record.fh.close()
     student.save_pretrained(to / "model", dtype=torch.float16)
-    summary = {"to": str(to / "model"), "step": step, "val_cos": final, "parameters": count_parameters(student),
-               "windows": len(train_w), "held_out": len(val_w), "batch": batch, "seconds": time.time() - started,
+    summary = {"to": str(to / "model"), "step": state["step"], "val_cos": final, "parameters": count_parameters(student),
+               "windows": len(train_w), "held_out": len(val_w), "batch": batch, "seconds": state["elapsed"](),
                "kept": _kept_layers(teacher.config.text_layers, layers), "teacher_layers": teacher.config.text_layers}
     (to / "model" / "README.md").write_text(student_card(student, teacher_dir, summary), encoding="utf-8")
     return summary
