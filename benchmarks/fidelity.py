@@ -27,11 +27,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from embed_speed import compiling_kernels  # noqa: E402
-
-
-def parts(hidden: int, width: int) -> dict[str, slice]:
-    return {"text": slice(0, hidden), "graph": slice(hidden, 3 * hidden), "fused": slice(3 * hidden, width),
-            "whole vector": slice(0, width)}
+from suitelib.features import split_parts  # noqa: E402
 
 
 def closeness(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -71,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         f"- model: {args.model or 'bundled'} ({args.precision}); reference: {args.reference or 'bundled'} ({args.reference_precision})",
         "", "| part | cos mean | cos p5 | cos min | rel. L2 mean | rel. L2 p95 | rel. L2 max |", "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, cols in parts(hidden, B.shape[1]).items():
-        c = closeness(A[:, cols], B[:, cols])
-        lines.append(f"| {name} | " + " | ".join(f"{c[k]:.4f}" for k in c) + " |")
+    ours, theirs = split_parts("whole vector", A, hidden), split_parts("whole vector", B, hidden)
+    for name in ("whole vector text", "whole vector graph", "whole vector fused", "whole vector"):
+        c = closeness(ours[name], theirs[name])
+        label = name.replace("whole vector ", "")
+        lines.append(f"| {label} | " + " | ".join(f"{c[k]:.4f}" for k in c) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -19,7 +19,10 @@ import argparse
 import sys
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
+
+from suitelib.core import Result, paired
 
 
 def load(paths: Sequence[str]) -> pd.DataFrame:
@@ -34,20 +37,20 @@ def _names(df: pd.DataFrame, task: str, name: str) -> str:
 
 
 def compare(df: pd.DataFrame, a: str, b: str) -> list[dict]:
-    """One row per task: mean difference A - B, cells ahead, cells, seeds."""
+    """One row per task: mean difference A - B (the suite's own :func:`~suitelib.core.paired`),
+    cells ahead, cells, seeds."""
     rows = []
     for (task, metric), part in df.groupby(["task", "metric"], sort=False):
         fa, fb = _names(df, task, a), _names(df, task, b)
-        keys = ["setting", "head", "seed"]
-        left = part[part.feature_set == fa].set_index(keys)["score"]
-        right = part[part.feature_set == fb].set_index(keys)["score"]
-        both = pd.concat([left, right], axis=1, keys=["a", "b"]).dropna()
-        if both.empty:
+        results = [Result(r.task, r.setting, r.feature_set, r.head, int(r.seed), r.metric, float(r.score))
+                   for r in part[part.feature_set.isin([fa, fb])].itertuples()]
+        pair = paired(results, fa, fb)
+        if not pair["n"]:
             continue
-        diff = both["a"] - both["b"]
-        seeds = sorted(set(both.index.get_level_values("seed")))
-        rows.append({"task": f"{task} ({metric})", "a": fa, "b": fb, "mean a": both["a"].mean(), "mean b": both["b"].mean(),
-                     "diff": diff.mean(), "ahead": int((diff > 0).sum()), "cells": len(diff), "seeds": seeds})
+        mean = {f: float(np.mean([r.score for r in results if r.feature_set == f])) for f in (fa, fb)}
+        rows.append({"task": f"{task} ({metric})", "a": fa, "b": fb, "mean a": mean[fa], "mean b": mean[fb],
+                     "diff": pair["mean_diff"], "ahead": pair["ahead"], "cells": pair["n"],
+                     "seeds": sorted({r.seed for r in results})})
     return rows
 
 
