@@ -91,6 +91,7 @@ from .frontend.compile import normalize_language
 from .model.config import PRECISIONS, resolve_precision
 from .model.hub import ModelSource, resolve_model, weights_digest
 from .model.loading import load_config, load_model
+from .model.encoder import INFERENCE_REVISION
 
 __all__ = [
     "MIRTransformer",
@@ -176,9 +177,11 @@ class _Runtime(NamedTuple):
 
 
 def _weights_id(source: ModelSource, digest: str, precision: str, max_windows: int | None) -> str:
-    """The weights' digest, with ``+int8`` and ``+wN`` when they run otherwise than in full
-    precision with the configuration's own ``max_windows`` (what the cache keys name)."""
-    suffix = "" if precision == "float32" else f"+{precision}"
+    """The weights' digest and the revision of the inference arithmetic (``+rN``,
+    :data:`~sklearn_mirencoder.model.encoder.INFERENCE_REVISION`), with ``+int8`` and ``+wN``
+    when they run otherwise than in full precision with the configuration's own
+    ``max_windows`` (what the cache keys name)."""
+    suffix = f"+r{INFERENCE_REVISION}" + ("" if precision == "float32" else f"+{precision}")
     if max_windows is not None and max_windows != load_config(source).max_windows:
         suffix += f"+w{max_windows}"
     return digest + suffix

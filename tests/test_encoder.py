@@ -250,6 +250,27 @@ def test_eval_layers_equal_the_transformer_encoder_in_eval_mode(length):
         assert torch.equal(text(x, mask), text.layers(x + pos, src_key_padding_mask=~mask))  # dropout 0
 
 
+def test_graph_inference_path_equals_the_training_computation(encoded):
+    """The graph encoder's inference path (eval, no autograd, CPU: an edge plan and
+    embedding bags) gives the node states of the per-edge computation that training runs,
+    up to float rounding, with every relation gate, bias and position embedding in use."""
+    model = random_init(tiny_config(gnn_layers=2), ir_tokenizer(), seed=3).eval()
+    gen = torch.Generator().manual_seed(0)
+    for layer in model.graph.layers:
+        for p in (layer.relation_scale, layer.relation_bias):
+            p.data = torch.randn(p.shape, generator=gen)
+    batch = collate(encoded, model.config)
+    with torch.enable_grad():  # autograd on: the per-edge path
+        reference = model.encode_nodes(batch, every_layer=True)
+    assert reference[-1].requires_grad
+    with torch.inference_mode():
+        fast = model.encode_nodes(batch, every_layer=True)
+    assert not fast[-1].requires_grad
+    assert len(fast) == len(reference) == 3
+    for a, b in zip(fast, reference):
+        torch.testing.assert_close(a, b.detach(), rtol=1e-5, atol=1e-5)
+
+
 def test_embedding_is_the_same_on_one_and_two_threads(model, encoded):
     batch = collate(encoded[:6], model.config)
     n = torch.get_num_threads()

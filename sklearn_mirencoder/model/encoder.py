@@ -82,7 +82,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -99,6 +99,7 @@ __all__ = [
     "TextEncoder",
     "GraphEncoder",
     "RelationalLayer",
+    "INFERENCE_REVISION",
     "MODALITIES",
     "NUM_RELATIONS",
     "count_parameters",
@@ -225,6 +226,72 @@ class RelationalLayer(nn.Module):
         update = self.lin_out(F.gelu(self.lin_self(x) + agg))
         return self.norm(x + self.dropout(update))
 
+    def infer(self, x: torch.Tensor, plan: "EdgePlan") -> torch.Tensor:
+        """:meth:`forward` in eval mode without autograd, in fewer passes over the edges.
+
+        The same sum, regrouped: a message's bias and position terms do not depend on the
+        source node, so their weighted sums per target node are a weighted sum of rows of
+        a 14-row table (one :func:`~torch.nn.functional.embedding_bag` over the plan's
+        coefficients); the gathered source states are scaled in place, relation by
+        relation, and added to their targets.  Equal to :meth:`forward` up to float
+        rounding (tested); 3x faster on a CPU, where the per-edge tensors that
+        :meth:`forward` builds for autograd cost more than the arithmetic.
+        """
+        msg = torch.cat([self.lin_forward(x), self.lin_reverse(x)]).index_select(0, plan.src)
+        start = 0
+        for r, count in enumerate(plan.relation_counts):
+            if count:
+                msg[start : start + count].mul_(self.relation_scale[r])
+            start += count
+        msg.mul_(plan.weight)
+        table = torch.cat([self.relation_bias, self.position_embedding.weight])
+        agg = F.embedding_bag(plan.term, table, plan.term_offsets, mode="sum", per_sample_weights=plan.term_weight)
+        agg.index_add_(0, plan.dst, msg)
+        update = self.lin_out(F.gelu(self.lin_self(x) + agg))
+        return self.norm(x + update)
+
+
+class EdgePlan(NamedTuple):
+    """The edges of a batch as :meth:`RelationalLayer.infer` reads them, computed once for
+    all layers by :func:`edge_plan`.
+
+    ``src`` indexes the rows of ``[W_forward x ; W_reverse x]`` (forward edges, then the
+    reversed ones with ``N`` added), ``dst`` the target nodes and ``weight`` ``(E, 1)`` the
+    R-GCN normalisation, all ordered by relation (stably, so each program keeps its own
+    order in any batch); ``relation_counts`` has the number of edges of each relation.
+    ``term``, ``term_weight`` and ``term_offsets`` are, per node, the bags of
+    :func:`~torch.nn.functional.embedding_bag` that sum its messages' bias and position
+    terms: rows of ``[relation_bias ; position_embedding]`` and their total weights.
+    """
+
+    src: torch.Tensor
+    dst: torch.Tensor
+    weight: torch.Tensor
+    relation_counts: list
+    term: torch.Tensor
+    term_weight: torch.Tensor
+    term_offsets: torch.Tensor
+
+
+def edge_plan(n: int, src, dst, relation, position, weight, max_position: int) -> EdgePlan:
+    """The :class:`EdgePlan` of ``n`` nodes and directed edges ``src -> dst`` (the reversed
+    ones included) with their relation, clamped operand position and normalisation."""
+    n_forward = src.shape[0] // 2
+    rows = torch.cat([src[:n_forward], src[n_forward:] + n])
+    order = torch.argsort(relation, stable=True)
+    width = NUM_RELATIONS + max_position
+    coef = weight.new_zeros(n * width)
+    coef.index_add_(0, dst * width + relation, weight)
+    coef.index_add_(0, dst * width + NUM_RELATIONS + position, weight)
+    coef = coef.view(n, width)
+    node, term = coef.nonzero(as_tuple=True)  # row-major: each node's terms together
+    offsets = torch.zeros(n, dtype=torch.long)
+    offsets[1:] = torch.bincount(node, minlength=n).cumsum(0)[:-1]
+    return EdgePlan(
+        rows[order], dst[order], weight[order].unsqueeze(1),
+        torch.bincount(relation, minlength=NUM_RELATIONS).tolist(), term, coef[node, term], offsets,
+    )
+
 
 class GraphEncoder(nn.Module):
     """Node initial states from kinds and node-text sub-words, then relational layers."""
@@ -243,6 +310,9 @@ class GraphEncoder(nn.Module):
         )
 
     def initial_states(self, token_embedding: nn.Embedding, node_kind, node_tokens) -> torch.Tensor:
+        if _fast_inference(self, node_tokens):  # the same mean, without the (N, 8, H) tensor
+            mean = F.embedding_bag(node_tokens, token_embedding.weight, mode="mean", padding_idx=self.pad_id)
+            return self.input_norm(self.kind_embedding(node_kind) + self.text_projection(mean))
         mask = (node_tokens != self.pad_id).unsqueeze(-1)
         emb = token_embedding(node_tokens)
         emb = emb.masked_fill(~mask, 0.0)
@@ -276,10 +346,29 @@ class GraphEncoder(nn.Module):
         key = dst * NUM_RELATIONS + relation
         degree = torch.bincount(key, minlength=n * NUM_RELATIONS)
         weight = 1.0 / degree[key].clamp(min=1).to(x.dtype)
+        if _fast_inference(self, x):
+            plan = edge_plan(n, src, dst, relation, position, weight, self.max_position)
+            for layer in self.layers:
+                x = layer.infer(x, plan)
+                states.append(x)
+            return states if every_layer else x
         for layer in self.layers:
             x = layer(x, src, dst, relation, position, weight, e)
             states.append(x)
         return states if every_layer else x
+
+
+#: The revision of the inference arithmetic: bumped whenever a change of how the model
+#: computes (not of the weights) changes the bits of its vectors, so that the vectors cached
+#: before miss (:class:`~sklearn_mirencoder.transformer.MIRTransformer` names it in its cache
+#: keys).  2: the graph encoder's inference path (:meth:`RelationalLayer.infer`).
+INFERENCE_REVISION = 2
+
+
+def _fast_inference(module: nn.Module, like: torch.Tensor) -> bool:
+    """Whether the graph encoder takes its inference path: eval mode, no autograd, on a CPU
+    (on a GPU the path stays as it was trained)."""
+    return not module.training and not torch.is_grad_enabled() and like.device.type == "cpu"
 
 
 # ----------------------------------------------------------------------------------------
