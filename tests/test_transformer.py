@@ -408,6 +408,22 @@ def test_a_model_that_cannot_load_in_the_workers_raises(tiny_model_dir, monkeypa
         make(tiny_model_dir, cache=False, encode_in="workers", errors="nan").fit_transform(SMALL_PROGRAMS[:2])
 
 
+def test_a_new_inference_revision_misses_the_vectors_cached_before(tiny_model_dir, monkeypatch, tmp_path):
+    """Vectors computed by an older inference arithmetic are not served from the cache."""
+    from sklearn_mirencoder import transformer
+
+    X = SMALL_PROGRAMS[:2]
+    first = make(tiny_model_dir, cache=str(tmp_path))
+    Z = first.fit_transform(X)
+    again = make(tiny_model_dir, cache=str(tmp_path))
+    again.fit_transform(X)
+    assert again.transform_stats_["disk_hits"] + again.transform_stats_["memory_hits"] == len(X)
+    monkeypatch.setattr(transformer, "INFERENCE_REVISION", transformer.INFERENCE_REVISION + 1)
+    later = make(tiny_model_dir, cache=str(tmp_path))
+    np.testing.assert_array_equal(later.fit_transform(X), Z)  # the same arithmetic here, recomputed
+    assert later.transform_stats_["computed"] == len(X)
+
+
 # --------------------------------------------------------------------------------------
 # another graph builder
 
