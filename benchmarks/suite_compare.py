@@ -7,7 +7,8 @@
 
 For each task's primary metric (the ``metric`` the suite scores, not the extra columns), each
 pair ``A B`` gives the mean of ``A - B`` over every (setting, head, seed) cell both were scored
-on, in all the CSVs together, and in how many cells A is ahead.  With runs on disjoint
+on, in all the CSVs together, its standard error, and in how many cells A is ahead and behind
+(the rest are ties).  With runs on disjoint
 partitions (``suite.py --first-seed``) this pools them into one estimate.  Where a task has
 auxiliary inputs, ``+ aux`` is added to both names (the suite's primary rows).  Prints a
 Markdown table.
@@ -49,15 +50,18 @@ def compare(df: pd.DataFrame, a: str, b: str) -> list[dict]:
             continue
         mean = {f: float(np.mean([r.score for r in results if r.feature_set == f])) for f in (fa, fb)}
         rows.append({"task": f"{task} ({metric})", "a": fa, "b": fb, "mean a": mean[fa], "mean b": mean[fb],
-                     "diff": pair["mean_diff"], "ahead": pair["ahead"], "cells": pair["n"],
+                     "diff": pair["mean_diff"], "se": pair["se"], "ahead": pair["ahead"], "behind": pair["behind"],
+                     "cells": pair["n"],
                      "seeds": sorted({r.seed for r in results})})
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    out = ["| task | A | B | mean A | mean B | A - B (ahead / cells) | seeds |", "|---|---|---|---:|---:|---:|---|"]
-    out += [f"| {r['task']} | {r['a']} | {r['b']} | {r['mean a']:.1f} | {r['mean b']:.1f} | "
-            f"{r['diff']:+.2f} ({r['ahead']}/{r['cells']}) | {min(r['seeds'])}-{max(r['seeds'])} |" for r in rows]
+    out = ["| task | A | B | mean A | mean B | A - B | SE | ahead / behind / cells | seeds |",
+           "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    out += [f"| {r['task']} | {r['a']} | {r['b']} | {r['mean a']:.1f} | {r['mean b']:.1f} | {r['diff']:+.2f} | "
+            f"{r['se']:.2f} | {r['ahead']} / {r['behind']} / {r['cells']} | {min(r['seeds'])}-{max(r['seeds'])} |"
+            for r in rows]
     return "\n".join(out)
 
 

@@ -27,7 +27,8 @@ def _r(fs, score, seed=0, setting="s", head="logreg", task="t"):
 def test_paired_counts_cells_both_sets_have():
     rs = [_r("A", 80, 0), _r("A", 70, 1), _r("A", 60, 2), _r("B", 75, 0), _r("B", 72, 1)]
     p = paired(rs, "A", "B")
-    assert p == {"mean_diff": pytest.approx((5 - 2) / 2), "ahead": 1, "n": 2}
+    assert p == {"mean_diff": pytest.approx((5 - 2) / 2), "se": pytest.approx(3.5), "ahead": 1, "behind": 1,
+                 "n": 2}
     assert paired(rs, "A", "missing")["n"] == 0 and np.isnan(paired(rs, "A", "missing")["mean_diff"])
 
 
@@ -46,10 +47,12 @@ def test_paired_rows_against_random_and_best_baseline():
                _r("MIREncoder text", 50, seed), _r("random weights text", 55, seed)]
     rows = {r["feature set"]: r for r in suite.paired_rows(rs, "MIREncoder")}
     full = rows["MIREncoder"]
-    assert full["random"] == {"mean_diff": pytest.approx(3.0), "ahead": 3, "n": 3}
+    assert full["random"] == {"mean_diff": pytest.approx(3.0), "se": pytest.approx(1 / 3**0.5), "ahead": 3, "behind": 0,
+                              "n": 3}
     assert full["best"] == "bag of IR words" and full["best_mean"] == pytest.approx(72)
     assert full["baseline"]["mean_diff"] == pytest.approx(-1.0) and full["baseline"]["ahead"] == 0
-    assert rows["MIREncoder text"]["random"] == {"mean_diff": pytest.approx(-5.0), "ahead": 0, "n": 3}
+    assert rows["MIREncoder text"]["random"] == {"mean_diff": pytest.approx(-5.0), "se": 0.0, "ahead": 0, "behind": 3,
+                                                 "n": 3}
     assert "random" not in suite.paired_rows(rs, "random weights")[0]  # not against itself
 
 

@@ -31,7 +31,8 @@ def test_pools_runs_and_uses_the_aux_rows_where_a_task_has_them(tmp_path, capsys
     assert devmap["diff"] == (1 + 1 - 1) / 3 and (devmap["ahead"], devmap["cells"], devmap["seeds"]) == (2, 3, [0, 1, 2])
     assert retrieval["diff"] == (-2 - 2 + 3) / 3 and retrieval["ahead"] == 1
     assert suite_compare.main([first, second, "--pair", "A", "B"]) == 0
-    assert "| devmap (accuracy %) | A + aux | B + aux | 79.3 | 79.0 | +0.33 (2/3) | 0-2 |" in capsys.readouterr().out
+    assert devmap["behind"] == 1 and abs(devmap["se"] - (4 / 3) ** 0.5 / 3**0.5) < 1e-12
+    assert "| devmap (accuracy %) | A + aux | B + aux | 79.3 | 79.0 | +0.33 | 0.67 | 2 / 1 / 3 | 0-2 |" in capsys.readouterr().out
 
 
 def test_a_run_read_twice_counts_once(tmp_path):

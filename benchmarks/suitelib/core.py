@@ -97,14 +97,17 @@ def finite_rows(features: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def paired(results: Sequence[Result], a: str, b: str) -> dict[str, float]:
     """Feature set ``a`` against ``b`` on the cells (task, setting, head, seed) both have:
-    mean difference of scores, cells where ``a`` is ahead, and the number of cells."""
+    mean difference of scores, its standard error (``se``: the cells' standard deviation over
+    the square root of their number; NaN below two cells), cells where ``a`` is ahead and
+    behind, and the number of cells."""
     key = lambda r: (r.task, r.setting, r.head, r.seed)  # noqa: E731
     sa = {key(r): r.score for r in results if r.feature_set == a}
     sb = {key(r): r.score for r in results if r.feature_set == b}
     common = sorted(set(sa) & set(sb))
     diffs = np.array([sa[k] - sb[k] for k in common], dtype=float)
     return {"mean_diff": float(diffs.mean()) if len(diffs) else float("nan"),
-            "ahead": int((diffs > 0).sum()), "n": len(common)}
+            "se": float(diffs.std(ddof=1) / np.sqrt(len(diffs))) if len(diffs) > 1 else float("nan"),
+            "ahead": int((diffs > 0).sum()), "behind": int((diffs < 0).sum()), "n": len(common)}
 
 
 def text_digest(*parts: str) -> str:
