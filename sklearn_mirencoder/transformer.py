@@ -202,10 +202,11 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
     ----------
     model : None, str or path-like, default=None
         The weights.  ``None``: the model bundled with the package.  ``"bundled:small-distilled"``:
-        its distilled student (one text layer instead of four; the model alone about 3x faster on
-        a CPU, end to end about 2.1x clang's time instead of 3.3x; within 0.2 points of the default's
-        full-precision vectors on devmap and retrieval, 0.9 below on kernel-level gpuFLOPBench,
-        above on thread coarsening and gpuFLOPBench: ``docs/pretraining.md``).  A folder: one written by
+        its distilled student (one text layer instead of four; the model alone about 4x faster on
+        a CPU, end to end about 1.5x clang's time instead of 3.7x with one job; within 0.3 points
+        of the default's full-precision vectors on devmap, thread coarsening, gpuFLOPBench and
+        retrieval, 0.56 below on kernel-level gpuFLOPBench, over 12 partitions:
+        ``docs/pretraining.md``).  A folder: one written by
         :meth:`~sklearn_mirencoder.model.encoder.MIREncoder.save_pretrained` (``config.json``,
         ``model.safetensors``, ``tokenizer.json``).  Any other string: a Hugging Face Hub
         repository id (``"owner/name"``), downloaded once into the standard Hugging Face

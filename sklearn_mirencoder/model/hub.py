@@ -8,7 +8,7 @@ line) is one of
     the weights shipped inside the package (``sklearn_mirencoder/_data/weights/small/``);
 ``"bundled:NAME"``
     another model shipped inside the package (:data:`BUNDLED_MODELS`): ``"bundled:small"`` is
-    the default, ``"bundled:small-distilled"`` its student with one text layer, about 3x
+    the default, ``"bundled:small-distilled"`` its student with one text layer, about 4x
     faster on a CPU (``docs/embed-speed-distilled.md``; how it was made: ``docs/pretraining.md``);
 a folder (a :class:`pathlib.Path`, or a string naming an existing folder)
     holding ``config.json``, ``model.safetensors`` (or the shard index and its shards) and
