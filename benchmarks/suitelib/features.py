@@ -33,6 +33,11 @@ Sets
     columns), ``<model> graph`` (next ``2*hidden``), ``<model> fused`` (the rest) and
     ``<model> text+graph`` (all but the fused part); ``hidden`` from the folder's
     ``config.json``.
+``<model> jittered`` (the benchmark's resolution)
+    one model's full vector with every value multiplied by ``1 + 1e-6 x N(0, 1)`` (a fixed
+    seed: :func:`jittered`): how far a task's scores move when the vectors change in their
+    last bits, as they do between two correct implementations of the same arithmetic.  A
+    fast path's difference to full precision means something only beyond it.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from .core import Program, text_digest
 __all__ = [
     "BAG", "OPCODES", "IR2VEC", "BASELINES", "PARTS", "BAG_MAX_TERMS", "MIN_COVERAGE",
     "bag_of_ir_words", "opcode_counts", "ir2vec_features", "mirencoder_both", "model_hidden", "split_parts",
+    "jittered", "JITTER", "JITTER_SCALE",
     "build_features",
 ]
 
@@ -63,6 +69,8 @@ BASELINES = (BAG, OPCODES, IR2VEC)
 #: Suffixes of a model's parts (the empty one is the full ``both`` vector).
 PARTS = ("", " text", " graph", " fused", " text+graph")
 BAG_MAX_TERMS = 4096
+#: The suffix of a jittered copy of a model's vector, and its relative scale (:func:`jittered`).
+JITTER, JITTER_SCALE = " jittered", 1e-6
 #: A set describing fewer than this share of a task's programs (with IR) is left out of the
 #: task, with a note: tasks evaluate only rows every set describes.
 MIN_COVERAGE = 0.75
@@ -314,6 +322,13 @@ def split_parts(name: str, Z: np.ndarray, hidden: int) -> dict[str, np.ndarray]:
     }
 
 
+def jittered(X: np.ndarray, *, scale: float = JITTER_SCALE, seed: int = 0) -> np.ndarray:
+    """``X`` with every value multiplied by ``1 + scale * N(0, 1)`` (float32; NaN rows stay
+    NaN): the same vectors but for their last bits, with a fixed seed."""
+    noise = np.random.default_rng(seed).standard_normal(X.shape)
+    return (np.asarray(X, dtype=np.float64) * (1.0 + scale * noise)).astype(np.float32)
+
+
 class ModelSpec(NamedTuple):
     """A saved model folder and the ``MIRTransformer`` options it runs with (``precision``,
     ``max_windows``); no options: the transformer's defaults."""
@@ -366,12 +381,15 @@ def _coverage_check(name: str, X: np.ndarray, n_ir: int, notes: list[str]) -> bo
 
 
 def build_features(task, models: Mapping[str, Path | ModelSpec], *, cache_dir: Path, ir2vec_python: str | None = None,
-                   n_jobs: int = 2, device: str = "cpu", log: Log = _quiet) -> tuple[dict[str, np.ndarray], dict]:
+                   n_jobs: int = 2, device: str = "cpu", log: Log = _quiet,
+                   resolution: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
     """Every feature set of one task: ``(name -> matrix, info)``.
 
     ``models`` maps a label (``"MIREncoder"``, ``"random weights"``, a ``--model`` name) to a
-    saved model folder; each gives five sets (:func:`split_parts`).  ``info`` has per-set
-    details, ``"seconds"`` per set and ``"notes"`` (sets left out, NaN rows, IR2Vec absent).
+    saved model folder; each gives five sets (:func:`split_parts`).  ``resolution`` names the
+    model whose full vector also goes in jittered (``<label> jittered``, :func:`jittered`).
+    ``info`` has per-set details, ``"seconds"`` per set and ``"notes"`` (sets left out, NaN
+    rows, IR2Vec absent).
     """
     programs = task.programs
     n_ir = sum(p.ir is not None for p in programs)
@@ -409,4 +427,6 @@ def build_features(task, models: Mapping[str, Path | ModelSpec], *, cache_dir: P
         info["sets"][label] = details
         if _coverage_check(label, Z, n_ir, notes):
             feats.update(split_parts(label, Z, model_hidden(folder)))
+    if resolution in feats:
+        feats[resolution + JITTER] = jittered(feats[resolution])
     return feats, info

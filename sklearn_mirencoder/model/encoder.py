@@ -358,10 +358,11 @@ class GraphEncoder(nn.Module):
         return states if every_layer else x
 
 
-#: The revision of the inference arithmetic: bumped whenever a change of how the model
-#: computes (not of the weights) changes the bits of its vectors, so that the vectors cached
-#: before miss (:class:`~sklearn_mirencoder.transformer.MIRTransformer` names it in its cache
-#: keys).  2: the graph encoder's inference path (:meth:`RelationalLayer.infer`).
+#: The revision of the computation from a program to its vector: bumped whenever a change of
+#: the code (not of the weights) -- how the model computes, or what the front end makes of a
+#: program -- changes the bits of the vectors, so that the vectors cached before miss
+#: (:class:`~sklearn_mirencoder.transformer.MIRTransformer` names it in its cache keys).
+#: 2: the graph encoder's inference path (:meth:`RelationalLayer.infer`).
 INFERENCE_REVISION = 2
 
 
