@@ -199,7 +199,7 @@ def run_task(name, mod, args, models, *, seeds, heads, log) -> TaskRun:
     run.n_programs, run.failures = len(task.programs), task.failures()
     t0 = time.perf_counter()
     feats, info = F.build_features(task, models, cache_dir=Path(args.cache_dir), ir2vec_python=args.ir2vec_python,
-                                   n_jobs=args.n_jobs, device=args.device, log=log, resolution=FULL)
+                                   n_jobs=args.n_jobs, device=args.device, log=log)
     run.seconds["features"] = time.perf_counter() - t0
     run.sets = list(feats)
     task.notes.extend(info["notes"])
@@ -318,10 +318,8 @@ def paired_section(runs: Sequence[TaskRun], models: Sequence[str]) -> list[str]:
              "(setting, head, seed) both were scored on; `+d (k/n)` = mean difference in score points, ahead in k "
              "of n cells. Where the task has aux inputs, `vs aux only` compares with the aux inputs alone. "
              f"`vs {FULL}` compares a fast path (the default on a CPU: int8) with the same weights in full "
-             f"precision. `{FULL}{F.JITTER}` is the float32 vector with every value multiplied by "
-             f"1 + {F.JITTER_SCALE:g} x N(0, 1) (a fixed seed): its `vs {FULL}` is the task's resolution, how far "
-             "the scores move when the vectors change in their last bits; a fast path's difference means something "
-             "only beyond it.", ""]
+             "precision (its resolution, how far scores move when vectors change in their last bits: "
+             "`benchmarks/resolution.py`, docs/benchmark-resolution.md).", ""]
     lines += ["| task | feature set | mean | vs random weights | best baseline (mean) | vs best baseline | "
               f"vs aux only | vs {FULL} |", "|---|---|---:|---:|---|---:|---:|---:|"]
     for run in runs:
@@ -398,7 +396,7 @@ def render(runs, *, argv, started, seconds, args, models, seeds, heads, figures)
            "`text` (first `hidden` columns), `graph` (next `2*hidden`), `fused` (the rest), `text+graph`. A set "
            f"describing under {F.MIN_COVERAGE:.0%} of a task's programs is left out of that task (noted); otherwise "
            "each task evaluates only the rows every set describes.", ""]
-    models_cmp = [m for m in models if m != RANDOM] + [FULL + F.JITTER, RANDOM]
+    models_cmp = [m for m in models if m != RANDOM] + [RANDOM]
     out += headline(runs, models_cmp)
     out += paired_section(runs, models_cmp)
     for run in runs:

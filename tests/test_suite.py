@@ -32,7 +32,7 @@ def test_paired_counts_cells_both_sets_have():
     assert paired(rs, "A", "missing")["n"] == 0 and np.isnan(paired(rs, "A", "missing")["mean_diff"])
 
 
-def test_jittered_vectors_differ_only_in_their_last_bits_and_rank_against_float32():
+def test_jittered_vectors_differ_only_in_their_last_bits():
     X = np.random.default_rng(1).standard_normal((20, 8)).astype(np.float32)
     X[3] = np.nan
     J = F.jittered(X)
@@ -41,10 +41,7 @@ def test_jittered_vectors_differ_only_in_their_last_bits_and_rank_against_float3
     rel = np.abs(J[ok] - X[ok]) / np.abs(X[ok])
     assert 0 < rel.max() < 1e-5 and (J[ok] != X[ok]).mean() > 0.9
     np.testing.assert_array_equal(F.jittered(X), J)  # a fixed seed
-    # the suite compares it with float32, as it does the fast paths
-    rs = [_r(suite.FULL, 70.0, seed) for seed in range(3)] + [_r(suite.FULL + F.JITTER, 70.0 + seed, seed) for seed in range(3)]
-    (row,) = suite.paired_rows(rs, suite.FULL + F.JITTER)
-    assert row["float32"]["mean_diff"] == pytest.approx(1.0) and row["float32"]["ahead"] == 2
+    assert not np.array_equal(F.jittered(X, seed=1), J)
 
 
 def test_family_splits_model_part_and_aux():

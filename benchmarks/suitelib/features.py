@@ -33,11 +33,10 @@ Sets
     columns), ``<model> graph`` (next ``2*hidden``), ``<model> fused`` (the rest) and
     ``<model> text+graph`` (all but the fused part); ``hidden`` from the folder's
     ``config.json``.
-``<model> jittered`` (the benchmark's resolution)
-    one model's full vector with every value multiplied by ``1 + 1e-6 x N(0, 1)`` (a fixed
-    seed: :func:`jittered`): how far a task's scores move when the vectors change in their
-    last bits, as they do between two correct implementations of the same arithmetic.  A
-    fast path's difference to full precision means something only beyond it.
+
+:func:`jittered` (used by ``benchmarks/resolution.py``, not a set of the suite)
+    a matrix with every value multiplied by ``1 + scale x N(0, 1)`` (a fixed seed): the same
+    vectors but for their last bits, to measure how far a task's scores move with them.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ from .core import Program, text_digest
 __all__ = [
     "BAG", "OPCODES", "IR2VEC", "BASELINES", "PARTS", "BAG_MAX_TERMS", "MIN_COVERAGE",
     "bag_of_ir_words", "opcode_counts", "ir2vec_features", "mirencoder_both", "model_hidden", "split_parts",
-    "jittered", "JITTER", "JITTER_SCALE",
+    "jittered", "JITTER_SCALE",
     "build_features",
 ]
 
@@ -69,8 +68,8 @@ BASELINES = (BAG, OPCODES, IR2VEC)
 #: Suffixes of a model's parts (the empty one is the full ``both`` vector).
 PARTS = ("", " text", " graph", " fused", " text+graph")
 BAG_MAX_TERMS = 4096
-#: The suffix of a jittered copy of a model's vector, and its relative scale (:func:`jittered`).
-JITTER, JITTER_SCALE = " jittered", 1e-6
+#: The default relative scale of :func:`jittered`.
+JITTER_SCALE = 1e-6
 #: A set describing fewer than this share of a task's programs (with IR) is left out of the
 #: task, with a note: tasks evaluate only rows every set describes.
 MIN_COVERAGE = 0.75
@@ -381,15 +380,12 @@ def _coverage_check(name: str, X: np.ndarray, n_ir: int, notes: list[str]) -> bo
 
 
 def build_features(task, models: Mapping[str, Path | ModelSpec], *, cache_dir: Path, ir2vec_python: str | None = None,
-                   n_jobs: int = 2, device: str = "cpu", log: Log = _quiet,
-                   resolution: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+                   n_jobs: int = 2, device: str = "cpu", log: Log = _quiet) -> tuple[dict[str, np.ndarray], dict]:
     """Every feature set of one task: ``(name -> matrix, info)``.
 
     ``models`` maps a label (``"MIREncoder"``, ``"random weights"``, a ``--model`` name) to a
-    saved model folder; each gives five sets (:func:`split_parts`).  ``resolution`` names the
-    model whose full vector also goes in jittered (``<label> jittered``, :func:`jittered`).
-    ``info`` has per-set details, ``"seconds"`` per set and ``"notes"`` (sets left out, NaN
-    rows, IR2Vec absent).
+    saved model folder; each gives five sets (:func:`split_parts`).  ``info`` has per-set
+    details, ``"seconds"`` per set and ``"notes"`` (sets left out, NaN rows, IR2Vec absent).
     """
     programs = task.programs
     n_ir = sum(p.ir is not None for p in programs)
@@ -427,6 +423,4 @@ def build_features(task, models: Mapping[str, Path | ModelSpec], *, cache_dir: P
         info["sets"][label] = details
         if _coverage_check(label, Z, n_ir, notes):
             feats.update(split_parts(label, Z, model_hidden(folder)))
-    if resolution in feats:
-        feats[resolution + JITTER] = jittered(feats[resolution])
     return feats, info
