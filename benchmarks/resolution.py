@@ -92,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--tasks", nargs="+", default=None)
     ap.add_argument("--weights", default=str(suite.devmap.DEFAULT_WEIGHTS), help="the bundled model folder")
     ap.add_argument("--cache-dir", default=str(suite.DEFAULT_CACHE))
-    ap.add_argument("--shared", default=None, help="the shared data folder (default $MIRENCODER_SHARED, else ../shared)")
+    ap.add_argument("--shared", default=None,
+                    help="the shared data folder (default $MIRENCODER_SHARED, else ../shared)")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default=str(BENCH.parent / "docs" / "benchmark-resolution.md"))
     args = ap.parse_args(argv)

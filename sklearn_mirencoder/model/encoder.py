@@ -312,11 +312,10 @@ class GraphEncoder(nn.Module):
     def initial_states(self, token_embedding: nn.Embedding, node_kind, node_tokens) -> torch.Tensor:
         if _fast_inference(self, node_tokens):  # the same mean, without the (N, 8, H) tensor
             mean = F.embedding_bag(node_tokens, token_embedding.weight, mode="mean", padding_idx=self.pad_id)
-            return self.input_norm(self.kind_embedding(node_kind) + self.text_projection(mean))
-        mask = (node_tokens != self.pad_id).unsqueeze(-1)
-        emb = token_embedding(node_tokens)
-        emb = emb.masked_fill(~mask, 0.0)
-        mean = emb.sum(1) / mask.sum(1).clamp(min=1).to(emb.dtype)
+        else:
+            mask = (node_tokens != self.pad_id).unsqueeze(-1)
+            emb = token_embedding(node_tokens).masked_fill(~mask, 0.0)
+            mean = emb.sum(1) / mask.sum(1).clamp(min=1).to(emb.dtype)
         return self.dropout(self.input_norm(self.kind_embedding(node_kind) + self.text_projection(mean)))
 
     def forward(
@@ -346,14 +345,10 @@ class GraphEncoder(nn.Module):
         key = dst * NUM_RELATIONS + relation
         degree = torch.bincount(key, minlength=n * NUM_RELATIONS)
         weight = 1.0 / degree[key].clamp(min=1).to(x.dtype)
-        if _fast_inference(self, x):
-            plan = edge_plan(n, src, dst, relation, position, weight, self.max_position)
-            for layer in self.layers:
-                x = layer.infer(x, plan)
-                states.append(x)
-            return states if every_layer else x
+        fast = _fast_inference(self, x)
+        plan = edge_plan(n, src, dst, relation, position, weight, self.max_position) if fast else None
         for layer in self.layers:
-            x = layer(x, src, dst, relation, position, weight, e)
+            x = layer(x, src, dst, relation, position, weight, e) if plan is None else layer.infer(x, plan)
             states.append(x)
         return states if every_layer else x
 
