@@ -16,7 +16,8 @@ from sklearn_mirencoder.model.featurize import collate, encode_ir_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pretrain.data import list_corpus  # noqa: E402
-from pretrain.distill import distill, make_student, sample_windows, teacher_vectors  # noqa: E402
+from pretrain.distill import (_initial_student, _loss_weights, distill, make_student,  # noqa: E402
+                              sample_windows, teacher_vectors)
 from test_pretrain import corpus, prepared  # noqa: E402,F401  (fixtures)
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -76,7 +77,7 @@ def test_distillation_brings_the_student_closer_and_resumes(teacher_dir, corpus,
                       batch=8, lr=3e-3, log=lambda r: None)
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert summary["step"] == 60 and log[0]["step"] == 0 and log[-1]["step"] == 60
-    assert log[-1]["val_cos"] > log[0]["val_cos"]
+    assert log[-1]["val_cos"] > log[0]["val_cos"] and log[-1]["val_r2"] > log[0]["val_r2"]
     again = distill(teacher_dir, corpus, out, layers=1, stride=32, windows=400, per_file=4, minutes=5, steps=80,
                     batch=8, lr=3e-3, log=lambda r: None)
     assert again["step"] == 80
@@ -92,3 +93,35 @@ def test_distillation_brings_the_student_closer_and_resumes(teacher_dir, corpus,
 def _train_texts(corpus):
     files = list_corpus(corpus, "train")
     return ((files.root / f).read_text() for f in files.files if (files.root / f).stat().st_size > 100)
+
+
+@pytest.mark.parametrize("loss", ["standardized", "raw"])
+def test_both_losses_cost_one_for_the_mean_vector_and_standardized_weighs_dimensions_alike(loss):
+    gen = torch.Generator().manual_seed(0)
+    targets = torch.randn(500, 6, generator=gen) * torch.tensor([10.0, 1.0, 1.0, 0.1, 0.1, 0.01])
+    w = _loss_weights(targets, loss)
+    assert float(((targets - targets.mean(0)) ** 2 * w).mean()) == pytest.approx(1.0, rel=0.01)
+    error = torch.zeros(6)
+    error[-1] = 0.01  # one spread of the smallest dimension
+    small = float((error**2 * w).mean())
+    assert small == pytest.approx(1 / 6, rel=0.1) if loss == "standardized" else small < 1e-5
+    with pytest.raises(ValueError, match="loss must be one of"):
+        _loss_weights(targets, "cosine")
+
+
+def test_a_student_can_start_from_a_saved_student_of_its_shape(teacher_dir, tmp_path):
+    teacher = MIREncoder.from_pretrained(teacher_dir)
+    saved = make_student(teacher, layers=1, stride=32)
+    with torch.no_grad():
+        for p in saved.text.parameters():
+            p.add_(0.5)
+    saved.save_pretrained(tmp_path / "s")
+    started = _initial_student(teacher, layers=1, stride=32, init=tmp_path / "s")
+    s, want, t = started.state_dict(), saved.state_dict(), teacher.state_dict()
+    trained = {n for n, p in started.named_parameters() if p.requires_grad}
+    assert trained == {k for k in s if k.startswith("text.")}
+    assert all(torch.allclose(s[k], want[k], atol=1e-6) and not torch.equal(s[k], t[k]) for k in trained)
+    assert all(torch.equal(s[k], t[k]) for k in s if k not in trained)
+    assert not started.training
+    with pytest.raises(ValueError, match="are not those asked for"):
+        _initial_student(teacher, layers=1, stride=24, init=tmp_path / "s")
