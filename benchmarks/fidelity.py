@@ -62,7 +62,7 @@ def embed(files, model, precision) -> tuple[np.ndarray, int]:
 
 
 def suite_programs(task: str, cache_dir: Path):
-    """The programs with IR of a suite task's quick subset, and their languages."""
+    """The programs with IR of a suite task's quick subset."""
     import importlib
 
     programs = importlib.import_module(f"suitelib.task_{task}").load(None, cache_dir=cache_dir, quick=True).programs

@@ -18,9 +18,9 @@ mean of its window vectors, so it follows.
 The loss.  ``--loss standardized`` (the default) divides each dimension's error by that
 dimension's spread over the teacher's training windows, so every dimension counts alike, as it
 does for the downstream heads, which standardise their inputs (``StandardScaler``).  ``raw``
-(how the bundled student of 2026-12-04 was trained) sums the plain squared errors: dimensions of
-large spread dominate it, and a student with window cosine 0.9957 to the teacher still erred by
-20-26% of a typical text dimension's spread over the benchmark programs.  Both are scaled so
+(how the bundled student was trained) sums the plain squared errors: dimensions of large spread
+dominate it, and that student, at window cosine 0.9957 to the teacher, still errs by 17-26% of
+a typical text dimension's spread over the benchmark programs (``benchmarks/fidelity.py --task``).  Both are scaled so
 that 1.0 means predicting the mean window vector; ``log.jsonl`` records both held-out figures,
 ``val_cos`` and ``val_r2`` (1 - the standardized loss).  ``--init`` starts the student's text
 encoder from a saved student of the same shape instead of the teacher's layers.
@@ -263,6 +263,8 @@ def distill(teacher_dir, corpus, to, *, layers=1, stride=512, windows=20000, per
             prefer=("opencl", "cuda"), log=print) -> dict:
     """Train (or resume) a student in ``to`` for ``minutes`` (or ``steps`` steps, whichever
     comes first); returns a summary.  See the module docs."""
+    if loss not in LOSSES:  # before the windows, which take minutes
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     torch.manual_seed(seed)
     to = Path(to)
     to.mkdir(parents=True, exist_ok=True)

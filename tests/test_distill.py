@@ -107,6 +107,8 @@ def test_both_losses_cost_one_for_the_mean_vector_and_standardized_weighs_dimens
     assert small == pytest.approx(1 / 6, rel=0.1) if loss == "standardized" else small < 1e-5
     with pytest.raises(ValueError, match="loss must be one of"):
         _loss_weights(targets, "cosine")
+    with pytest.raises(ValueError, match="loss must be one of"):  # at once, before sampling windows
+        distill("no-teacher", "no-corpus", "no-output", loss="cosine")
 
 
 def test_a_student_can_start_from_a_saved_student_of_its_shape(teacher_dir, tmp_path):
