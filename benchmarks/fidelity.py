@@ -37,7 +37,7 @@ if str(BENCH) not in sys.path:
 
 from embed_speed import compiling_kernels  # noqa: E402
 from devmap import DEFAULT_WEIGHTS  # noqa: E402
-from suite import DEFAULT_CACHE as SUITE_CACHE  # noqa: E402
+import suite  # noqa: E402
 from suitelib.features import split_parts  # noqa: E402
 
 
@@ -61,12 +61,9 @@ def embed(files, model, precision) -> tuple[np.ndarray, int]:
     return est.transform(files), hidden
 
 
-def suite_programs(task: str, cache_dir: Path):
-    """The programs with IR of a suite task's quick subset."""
-    import importlib
-
-    programs = importlib.import_module(f"suitelib.task_{task}").load(None, cache_dir=cache_dir, quick=True).programs
-    return [p for p in programs if p.ir is not None]
+def suite_programs(mod, cache_dir: Path):
+    """The programs with IR of a suite task's quick subset (``mod``: its module)."""
+    return [p for p in mod.load(None, cache_dir=cache_dir, quick=True).programs if p.ir is not None]
 
 
 def embed_programs(programs, model, precision, cache_dir: Path) -> tuple[np.ndarray, int]:
@@ -91,8 +88,10 @@ def table(A: np.ndarray, B: np.ndarray, hidden: int) -> list[str]:
 
 def _suite_tables(args) -> list[str]:
     lines = []
-    for task in args.task:
-        programs = suite_programs(task, args.cache_dir)
+    for task, mod in suite.discover_tasks(args.task).items():  # unknown names: SystemExit naming the tasks
+        if isinstance(mod, Exception):
+            raise SystemExit(f"task {task} does not import: {mod}")
+        programs = suite_programs(mod, args.cache_dir)
         A, hidden = embed_programs(programs, args.model, args.precision, args.cache_dir)
         B, _ = embed_programs(programs, args.reference, args.reference_precision, args.cache_dir)
         languages = np.array([p.language for p in programs])
@@ -111,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference-precision", default="float32")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--task", nargs="+", default=None, help="suite tasks whose programs to compare instead")
-    ap.add_argument("--cache-dir", type=Path, default=SUITE_CACHE, help=f"the suite's cache (default {SUITE_CACHE})")
+    ap.add_argument("--cache-dir", type=Path, default=suite.DEFAULT_CACHE, help=f"the suite's cache (default {suite.DEFAULT_CACHE})")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     args.cache_dir = Path(args.cache_dir).expanduser()
