@@ -88,6 +88,7 @@ from .embedding.record import CallRecord, ProgramFailure
 from .embedding.worker import WorkerContext
 from .errors import FrontendError, InputError, MIREncoderError, ModelLoadError
 from .frontend.compile import normalize_language
+from .model.allocator import release_free_memory
 from .model.config import PRECISIONS, resolve_precision
 from .model.hub import ModelSource, resolve_model, weights_digest
 from .model.loading import load_config, load_model
@@ -540,6 +541,7 @@ class MIRTransformer(TransformerMixin, BaseEstimator):
                 batcher = Batcher(rt.model, self.modality, self.batch_size)
                 with contextlib.closing(results):  # closed at once when an error is raised
                     Collector(groups, batcher, cache, record, graph_builder=view).collect(results)
+                release_free_memory()  # what the model's passes kept (model.allocator)
         # 7. record
         self.failures_, self.transform_stats_, self.truncated_ = record.finish(time.perf_counter() - t0)
         if self.failures_:

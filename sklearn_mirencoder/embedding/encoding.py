@@ -83,8 +83,12 @@ def worker_model(spec: EncoderSpec):
 def embed(model, encoded: list, modality: str) -> np.ndarray:
     """float32 vectors ``(len(encoded), dim)`` of encoded programs, in one forward pass
     (a program's vector does not depend on the rest of its batch, see
-    :mod:`~sklearn_mirencoder.model.encoder`)."""
+    :mod:`~sklearn_mirencoder.model.encoder`).  On a CPU the allocator keeps the pass's
+    buffers for the next one (:func:`~sklearn_mirencoder.model.allocator.tune_allocator`)."""
+    from ..model.allocator import tune_allocator
     from ..model.featurize import collate
 
+    if model.device.type == "cpu":
+        tune_allocator()
     vecs = model.embed(collate(encoded, model.config), modality)
     return vecs.detach().cpu().numpy().astype(np.float32, copy=False)

@@ -9,5 +9,6 @@ Data flows one way through this package (each module imports only those above it
 - :mod:`.hub`: where weights come from (the bundled folder, a folder, the Hugging Face Hub),
   downloads, checksums and the weights digest;
 - :mod:`.encoder`: :class:`~.encoder.MIREncoder`, the network (torch), its save and load;
-- :mod:`.loading`: a loaded, shared model per (weights, device) and its summary.
+- :mod:`.loading`: a loaded, shared model per (weights, device) and its summary;
+- :mod:`.allocator`: the C allocator's thresholds while the model runs on a CPU (no torch).
 """
