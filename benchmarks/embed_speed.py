@@ -12,7 +12,12 @@ take seconds: clang, the front end and the stand-in model):
   second call): clang, LLVM parsing, the program graph, tokens, and the model;
 * the two halves of ``n_jobs=1``: the front end alone (compile + parse + graph + tokens,
   with clang running ahead in a thread as ``transform`` runs it with one job, and again
-  one stage after the other) and the model's forward passes alone.
+  one stage after the other) and the model's forward passes alone;
+* end to end with the default setting in a fresh Python process for each ``n_jobs`` (as a
+  user's script starts), with the C allocator's thresholds set as ``transform`` sets them
+  (:mod:`sklearn_mirencoder.model.allocator`) and left as glibc sets them
+  (``MIRENCODER_MALLOC_TUNING=0``): how much that setting saves, measured without the
+  history of this process (glibc's thresholds grow with what a process has freed).
 
 Each of these rows is measured for every setting of :data:`SETTINGS`: the default on a CPU
 (``precision="int8"``, every window), full precision (``"float32"``, the default before the
@@ -65,6 +70,9 @@ BEFORE = (
     "before the graph encoder's inference path (inference revision 1, reports of 2026-12-04 22:34 and "
     "2026-12-05 01:12): the int8 default took 3.29x clang with n_jobs=1 and 2.83x with n_jobs=2 (its model "
     "passes 17.27 s), the distilled student `bundled:small-distilled` 2.13x and 1.46x (5.43 s)",
+    "before the allocator's thresholds were set (`sklearn_mirencoder.model.allocator`; reports of 2026-12-05 "
+    "02:48 and 03:00): the int8 default 3.69x with n_jobs=1 and 3.10x with n_jobs=2, the distilled student "
+    "1.51x and 1.30x",
 )
 
 
@@ -145,6 +153,36 @@ def pick_model(arg: str | None, files: list[Path], tmp: Path) -> tuple[str | Non
     )
 
 
+#: A fresh process's run of ``transform`` (argv: model or "", n_jobs, device, repeat, files...);
+#: prints the best time.
+_FRESH = """
+import sys, time
+from sklearn_mirencoder import MIRTransformer
+model, n_jobs, device, repeat, files = sys.argv[1] or None, int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5:]
+est = MIRTransformer(model=model, input="filename", cache=False, n_jobs=n_jobs, device=device).fit()
+est.transform(files[: 2 * n_jobs])  # start the workers (and load their weights)
+best = float("inf")
+for _ in range(repeat):
+    t0 = time.perf_counter()
+    est.transform(files)
+    best = min(best, time.perf_counter() - t0)
+print(best)
+"""
+
+
+def fresh_process(model_ref, n_jobs: int, device: str, repeat: int, files, *, tuned: bool) -> float:
+    """Best end-to-end time of the default setting in a new Python process, with the
+    allocator's thresholds set (``tuned``) or left alone (``MIRENCODER_MALLOC_TUNING=0``)."""
+    import subprocess
+
+    from sklearn_mirencoder.model.allocator import ENV_VAR
+
+    env = {**os.environ, ENV_VAR: "1" if tuned else "0"}
+    argv = [sys.executable, "-c", _FRESH, model_ref or "", str(n_jobs), device, str(repeat), *map(str, files)]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def best_of(repeat: int, fn) -> float:
     times = []
     for _ in range(repeat):
@@ -214,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"model: {model_text}", file=sys.stderr)
         clang = find_compiler()
         datas = [f.read_bytes() for f in files]
+        threads = torch.get_num_threads()
 
         cheap = max(3, args.repeat)  # runs of the rows that take seconds, not minutes
         t_clang = best_of(cheap, lambda: clang_only(files, datas))
@@ -244,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             for batch in by_length(encoded):
                 m.embed(collate(batch, m.config), "both")
 
+
         # the model alone in each setting: full precision (the default before), the int8 fast
         # path (the default on a CPU now) and the token budgets
         t_models = {}
@@ -261,7 +301,6 @@ def main(argv: list[str] | None = None) -> int:
         runs += [(k, "parent", None, DEFAULT) for k in args.jobs if k > 1]
         runs.append((1, "auto", 1, DEFAULT))
         e2e = {}
-        threads = torch.get_num_threads()
         for k, where, n_threads, (precision, mw) in runs:
             est = MIRTransformer(
                 model=model_ref, input="filename", cache=False, n_jobs=k, encode_in=where, device=args.device,
@@ -276,6 +315,13 @@ def main(argv: list[str] | None = None) -> int:
                 torch.set_num_threads(threads)
             print(f"end to end, n_jobs={k}, encode_in={where}, threads={n_threads}, {precision}, max_windows={mw}: "
                   f"{e2e[key]:.2f} s", file=sys.stderr)
+
+        # the default in fresh processes, with and without the allocator's thresholds
+        fresh = {}
+        for tuned in (True, False):
+            for k in args.jobs:
+                fresh[k, tuned] = fresh_process(model_ref, k, args.device, args.repeat, files, tuned=tuned)
+                print(f"fresh process, n_jobs={k}, allocator tuned={tuned}: {fresh[k, tuned]:.2f} s", file=sys.stderr)
 
         # the same pipeline with a cheap stand-in model (a few ms a program here; the small
         # model on a GPU: about 1 ms, embed-speed-gpu.md): what the rest of transform adds
@@ -321,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         ("front end only, one stage after the other (no compile-ahead thread)", t_front_in_turn),
         *[(f"model forward passes only (batches of 16), {setting_name(key)}", t) for key, t in t_models.items()],
         *[(label(*key), t) for key, t in e2e.items()],
+        *[(f"end to end, n_jobs={k}, {setting_name(DEFAULT)}, in a fresh process, allocator "
+           + ("thresholds set (as `transform` sets them)" if tuned else
+              "as glibc sets it (`MIRENCODER_MALLOC_TUNING=0`)"), t) for (k, tuned), t in fresh.items()],
         (f"end to end, n_jobs=1, a cheap stand-in model (hidden 32, one text and one graph layer, same windows): "
          f"{1000 * t_stand_in_model / n:.1f} ms a program, more than the small model on an H100 (about 1 ms)",
          t_stand_in),
@@ -347,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for label, t in rows:
         lines.append(f"| {label} | {t:.2f} | {n / t:.1f} | {t / t_clang:.2f} |")
-    lines += ["", "Targets (issue 21: at most 2.0x clang with n_jobs=1 and 1.3x with n_jobs=2, for the default):", ""]
+    lines += ["", "Targets (issue 21: at most 2.0x clang with n_jobs=1 and 1.3x with n_jobs=2, for the default; "
+              f"here for {model_text}):", ""]
     for setting in settings:
         parts = []
         for k, goal in ((1, 2.0), (2, 1.3)):
@@ -357,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- {setting_name(setting)}: " + "; ".join(parts))
     if speedup is not None:
         lines.append(f"- 2 workers against 1, the default: {speedup:.2f}x the programs per second")
+    lines.append("- the allocator's thresholds (`sklearn_mirencoder.model.allocator`), fresh processes: " + "; ".join(
+        f"n_jobs={k} {fresh[k, True]:.2f} s against {fresh[k, False]:.2f} s without "
+        f"({100 * (1 - fresh[k, True] / fresh[k, False]):.0f}% less time)" for k in args.jobs
+    ))
     lines += [f"- {line}" for line in BEFORE]
     lines.append(
         f"- the same with a model that costs {1000 * t_stand_in_model / n:.1f} ms a program (the small model on "
