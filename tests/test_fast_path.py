@@ -171,3 +171,21 @@ def test_max_windows_budget_reads_evenly_spaced_windows(tiny_model_dir):
     # the windows kept: the first, the last, none between
     starts = window_starts(10_000, config.window, config.stride, 2)
     assert starts[0] == 0 and starts[-1] == 10_000 - config.window and len(starts) == 2
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_window_chunk_changes_the_speed_not_the_bits(bundled, precision):
+    """On a CPU the model encodes a few windows at a time (``cpu_window_chunk``); a long
+    program's vector is bitwise the one it gets with all its windows in one piece."""
+    from sklearn_mirencoder.frontend import process
+    from sklearn_mirencoder.model.featurize import collate, encode_program
+    from sklearn_mirencoder.model.loading import load_model
+
+    model = load_model(bundled, device="cpu", precision=precision)
+    assert model._default_chunk() == model.cpu_window_chunk < 64
+    batches = [collate([encode_program(process(str(f), input="filename"), model.tokenizer, model.config)], model.config)
+               for f in sorted(PROGRAMS.glob("*.c*"))]
+    long_ones = [b for b in batches if len(b["window_program"]) > model.cpu_window_chunk]  # really cut into pieces
+    assert long_ones
+    for batch in long_ones:
+        np.testing.assert_array_equal(model.embed(batch).numpy(), model.embed(batch, window_chunk=64).numpy())

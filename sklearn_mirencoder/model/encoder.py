@@ -428,8 +428,12 @@ class MIREncoder(nn.Module):
 
     #: ``"float32"``, or ``"int8"`` for the copy :func:`~sklearn_mirencoder.model.quantize.quantize_int8` makes.
     precision = "float32"
-    #: Windows :meth:`embed` encodes at a time by default (the int8 copy: 4, faster there).
+    #: Windows :meth:`embed` encodes at a time by default on a GPU ...
     window_chunk = 64
+    #: ... and on a CPU, where smaller pieces stay in the caches: the float32 model took 19%
+    #: less time on the 196 devmap kernels with 8 than with 64, the same bits (2026-12-05);
+    #: the int8 copy: 4.
+    cpu_window_chunk = 8
 
     def __init__(self, config: MIREncoderConfig, tokenizer=None):
         super().__init__()
@@ -584,8 +588,8 @@ class MIREncoder(nn.Module):
 
         Runs in ``eval()`` mode (the model's mode is restored afterwards) under
         :func:`torch.inference_mode`; deterministic.  ``window_chunk`` (default: the model's
-        :attr:`window_chunk`) bounds how many windows go through the transformer at once
-        (memory and speed), not the result.
+        :attr:`cpu_window_chunk` on a CPU, else :attr:`window_chunk`) bounds how many windows
+        go through the transformer at once (memory and speed), not the result.
         """
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
@@ -598,7 +602,7 @@ class MIREncoder(nn.Module):
             if modality != "graph":
                 text = self.text_vectors(
                     batch["input_ids"], batch["attention_mask"], batch["window_program"], batch["window_weight"], b,
-                    window_chunk=window_chunk or self.window_chunk,
+                    window_chunk=window_chunk or self._default_chunk(),
                 )
                 parts.append(text)
             if modality != "text":
@@ -617,6 +621,9 @@ class MIREncoder(nn.Module):
             return torch.cat(parts, dim=1).float()
         finally:
             self.train(was_training)
+
+    def _default_chunk(self) -> int:
+        return self.cpu_window_chunk if self.device.type == "cpu" else self.window_chunk
 
     def embed_programs(
         self,
