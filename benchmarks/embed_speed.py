@@ -183,6 +183,12 @@ def fresh_process(model_ref, n_jobs: int, device: str, repeat: int, files, *, tu
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def saving(t: float, before: float) -> str:
+    """``"17% less time"``, ``"2% more time"`` or ``"the same time"`` (to the percent)."""
+    pct = round(100 * (1 - t / before))
+    return "the same time" if pct == 0 else f"{abs(pct)}% {'less' if pct > 0 else 'more'} time"
+
+
 def best_of(repeat: int, fn) -> float:
     times = []
     for _ in range(repeat):
@@ -408,8 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     if speedup is not None:
         lines.append(f"- 2 workers against 1, the default: {speedup:.2f}x the programs per second")
     lines.append("- the allocator's thresholds (`sklearn_mirencoder.model.allocator`), fresh processes: " + "; ".join(
-        f"n_jobs={k} {fresh[k, True]:.2f} s against {fresh[k, False]:.2f} s without "
-        f"({100 * (1 - fresh[k, True] / fresh[k, False]):.0f}% less time)" for k in args.jobs
+        f"n_jobs={k} {fresh[k, True]:.2f} s against {fresh[k, False]:.2f} s without ({saving(fresh[k, True], fresh[k, False])})"
+        for k in args.jobs
     ))
     lines += [f"- {line}" for line in BEFORE]
     lines.append(

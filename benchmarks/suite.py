@@ -67,7 +67,7 @@ BUNDLED, RANDOM = "MIREncoder", "random weights"
 #: checked against, paired, on every task.
 FULL = "MIREncoder float32"
 _OPTION_TYPES = {"precision": str, "max_windows": int}
-DEFAULT_CACHE = Path(os.environ.get("MIRENCODER_SUITE_CACHE", "~/.cache/sklearn-mirencoder/benchmark-suite"))
+DEFAULT_CACHE = Path(os.environ.get("MIRENCODER_SUITE_CACHE", "~/.cache/sklearn-mirencoder/benchmark-suite")).expanduser()
 AUX_SUFFIX = " + aux"
 
 

@@ -430,9 +430,9 @@ class MIREncoder(nn.Module):
     precision = "float32"
     #: Windows :meth:`embed` encodes at a time by default on a GPU ...
     window_chunk = 64
-    #: ... and on a CPU, where smaller pieces stay in the caches: the float32 model took 19%
-    #: less time on the 196 devmap kernels with 8 than with 64, the same bits (2026-12-05);
-    #: the int8 copy: 4.
+    #: ... and on a CPU, where smaller pieces stay in the caches: the float32 passes over the 196
+    #: devmap kernels took 30.0 s with 8 against 37.1 s with 64 (``docs/embed-speed.md``, now
+    #: and on 2026-12-05 02:48), the same bits; the int8 copy: 4.
     cpu_window_chunk = 8
 
     def __init__(self, config: MIREncoderConfig, tokenizer=None):

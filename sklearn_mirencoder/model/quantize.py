@@ -20,7 +20,7 @@ threads.  Attention, layer norms, GELU and the pooling stay in float32.
 
 Measured on the 196 device-mapping kernels clang 22 compiles (2 cores): the vectors are
 within a cosine of 1e-4 of the float32 ones (relative error at most 0.7%) and the model's
-passes 2.3x faster (15.8 s against 37.1 s, inference revision 2); ``docs/embed-speed.md`` has the end-to-end
+passes 1.9x faster (15.8 s against 30.0 s, inference revision 2, float32 encoding 8 windows at a time); ``docs/embed-speed.md`` has the end-to-end
 figures and ``docs/benchmarks.md`` the accuracy on every task.
 """
 
