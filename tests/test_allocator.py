@@ -22,7 +22,8 @@ glibc = pytest.mark.skipif(
 
 
 @glibc
-def test_embedding_on_a_cpu_tunes_the_allocator_once(tiny_model_dir):
+def test_embedding_on_a_cpu_tunes_the_allocator_once(tiny_model_dir, monkeypatch):
+    monkeypatch.delenv(allocator.ENV_VAR, raising=False)  # as a user who did not opt out
     make(tiny_model_dir).fit_transform(SMALL_PROGRAMS[:2])
     assert allocator._TUNED_PID == os.getpid()
     assert allocator.tune_allocator() is True  # already done: nothing to set again
@@ -53,7 +54,8 @@ print(json.dumps({"tuned": allocator._TUNED_PID is not None, "rows": np.asarray(
 
 @glibc
 @pytest.mark.parametrize("precision", ["int8", "float32"])
-def test_vectors_are_bitwise_the_same_with_the_allocator_left_alone(tiny_model_dir, precision):
+def test_vectors_are_bitwise_the_same_with_the_allocator_left_alone(tiny_model_dir, precision, monkeypatch):
+    monkeypatch.delenv(allocator.ENV_VAR, raising=False)
     programs = SMALL_PROGRAMS[:3]
     tuned = make(tiny_model_dir, precision=precision, cache=False).fit_transform(programs)
     assert allocator._TUNED_PID == os.getpid()
