@@ -4,13 +4,15 @@ A forward pass allocates buffers of a few MiB (the activations of a few windows:
 x 512 tokens x 1,024 features x 4 bytes = 8 MiB) and frees them at its end.  glibc's
 ``malloc`` serves an allocation above its *mmap threshold* with a fresh ``mmap`` and returns
 free memory at the top of its heap to the system above its *trim threshold*, so the next
-pass touches new pages again.  Embedding the 196 device-mapping kernels one at a time, as a
-worker does, that was 1.6 million page faults a pass and a third of the model's time (9.5 s
-against 6.3 s on one thread, 2026-12-05; ``docs/embed-speed.md`` has the end-to-end effect).
+pass touches new pages again.  A worker, which runs the model one program at a time, paid
+for that on every program: end to end with ``n_jobs=2`` on the 196 device-mapping kernels (2
+cores, fresh processes, ``docs/embed-speed.md``) the int8 default took 22.63 s with glibc's
+thresholds and 18.66 s with these.
 
 :func:`tune_allocator` sets both thresholds once per process (mmap 32 MiB, the largest value
-glibc's own dynamic threshold reaches; trim 64 MiB), so the buffers are reused: the peak
-memory is the same, at most 64 MiB more stay free at the top of the heap.  Setting them
+glibc's own dynamic threshold reaches; trim 64 MiB), so the buffers are reused rather than
+mapped again: the peak stays that of one pass, and at most 64 MiB more stay free at the top
+of the heap.  Setting them
 turns glibc's dynamic adjustment off for the rest of the process.
 :func:`release_free_memory` (``malloc_trim(0)``) hands the free memory back at the end of a
 call.  Nothing changes but the time: the same numbers are computed.
