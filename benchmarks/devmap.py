@@ -34,7 +34,7 @@ Usage::
 The data: ``--data`` (a folder with the CSVs and kernels_ir/ or kernels_ir.tar.gz), else
 ``$MIRENCODER_SHARED/data/devmap-cgo17`` or ``../shared/data/devmap-cgo17`` when present,
 else the loader's cache/download.  Embeddings are computed once per model for the 669
-distinct IR files and cached (``--cache-dir``), keyed by the weights' digest.
+distinct IR files and cached (``--cache-dir``), keyed by the weights' digest, the precision and the inference revision.
 """
 
 from __future__ import annotations
@@ -435,11 +435,12 @@ def embed_files(
     encoder API (float32).  Computed in chunks, the cache saved after each (a long run resumes).
     """
     from sklearn_mirencoder.model.config import resolve_precision
+    from sklearn_mirencoder.model.encoder import INFERENCE_REVISION
 
     digest = weights_digest(weights)
     precision = resolve_precision(precision, "cpu" if device in ("cpu", "auto") else device)
-    # float32 keeps the key of the runs before the int8 path (their caches stay valid)
-    key_parts = (digest, _data_key(), "both") + (() if precision == "float32" else (precision,))
+    # the inference revision too: vectors of an older inference path are not reused
+    key_parts = (digest, _data_key(), "both", precision, f"inference-revision-{INFERENCE_REVISION}")
     cache = NpzCache(cache_dir, "mirencoder", _digest_text(*key_parts))
     have = cache.load()
     todo = sorted(n for n in files if n not in have)
@@ -965,7 +966,7 @@ def render_markdown(res, curve, curve_sets, bunches, *, args, argv, started, tim
                f"the same architecture and tokenizer, `random_init(config, tokenizer, seed=0)` "
                f"(digest `{rnd_info['weights_digest'][:16]}`)")
     out.append(f"- Embeddings: {n_files} IR files embedded once per model (modality `both`; `text` and `graph` are "
-               "its first `hidden` and next `2*hidden` columns), cached by weights digest and precision; this run computed "
+               "its first `hidden` and next `2*hidden` columns), cached by weights digest, precision and inference revision; this run computed "
                f"{pre_info['computed']} (pretrained) and {rnd_info['computed']} (random-init) of them.")
     out.append("")
     out.append("## Protocols")
