@@ -131,7 +131,7 @@ def quantize_int8(model: nn.Module) -> nn.Module:
     # a few windows at a time: the integer products and the quantisation of 32k-row chunks
     # fall out of the caches (3.5x slower on 2 cores); rows are independent here, so the
     # chunk changes the speed only, not one bit of the result
-    q.cpu_window_chunk = q.window_chunk = 4
+    q.cpu_window_chunk = 4  # CPU only: window_chunk (the GPU default) never applies
     for p in q.parameters():
         p.requires_grad_(False)
     return q
